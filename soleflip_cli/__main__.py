@@ -1,0 +1,5 @@
+"""Entry point for `python -m soleflip_cli`."""
+
+from soleflip_cli.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""Shared CLI plumbing: the format options, settings and database access, error -> exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+import typer.core
+
+from soleflip_cli.errors import ExitCode, SoleflipError, UsageError
+from soleflip_cli.render import OutputFormat
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from soleflip_cli.config import LoadedSettings
+
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        envvar="SOLEFLIP_FORMAT",
+        help="Output format: table, json, ndjson or csv.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def output_format(fmt: OutputFormat | None, as_json: bool) -> OutputFormat:
+    """The chosen format: --json wins, then --format / SOLEFLIP_FORMAT, else table."""
+    if as_json:
+        return OutputFormat.json
+    return fmt or OutputFormat.table
+
+
+@dataclass
+class AppState:
+    """Per-invocation state: global flags and lazily created settings and engine."""
+
+    overrides: dict[str, Any] = field(default_factory=dict)
+    _loaded: LoadedSettings | None = None
+    _engine: Engine | None = None
+
+    @property
+    def loaded(self) -> LoadedSettings:
+        """Settings (with paths and sources), loaded on first use."""
+        if self._loaded is None:
+            from soleflip_cli.config import load_settings
+
+            self._loaded = load_settings(self.overrides)
+        return self._loaded
+
+    def database_url(self) -> str:
+        """The configured URL, else the embedded SQLite file in the data dir."""
+        loaded = self.loaded
+        return loaded.settings.database_url or f"sqlite:///{loaded.paths.default_database}"
+
+    def engine(self, *, migrate: bool = True) -> Engine:
+        """The engine, with the schema migrated to head on first use (said on stderr)."""
+        if self._engine is None:
+            from soleflip_cli import db, render
+
+            self._engine = db.make_engine(self.database_url())
+            if migrate:
+                db.ensure_schema(self._engine, render.info)
+        return self._engine
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def state(ctx: typer.Context) -> AppState:
+    """The AppState of this invocation (created by the root callback)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, AppState):
+        root.obj = AppState()
+    return root.obj
+
+
+@contextmanager
+def session(ctx: typer.Context) -> Iterator[Session]:
+    """A unit of work on the configured database: committed on success, rolled back otherwise."""
+    from soleflip_cli.db import session_scope
+
+    with session_scope(state(ctx).engine()) as db_session:
+        yield db_session
+
+
+def require_tty_or_yes(yes: bool, action: str) -> None:
+    """Refuse to prompt without a terminal: scripts must pass --yes."""
+    if not yes and not sys.stdin.isatty():
+        raise UsageError(f"{action} needs confirmation; stdin is not a terminal, so pass --yes")
+
+
+def confirm(question: str, yes: bool) -> bool:
+    """Ask on a terminal (default no); --yes answers yes; no terminal without --yes is an error."""
+    if yes:
+        return True
+    require_tty_or_yes(yes, question)
+    return typer.confirm(question, default=False, err=True)
+
+
+class SoleflipGroup(typer.core.TyperGroup):
+    """Root group: turns SoleflipError and Ctrl-C into a message and a documented exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command, mapping expected failures to exit codes in one place."""
+        from soleflip_cli import render
+
+        try:
+            return super().invoke(ctx)
+        except SoleflipError as exc:
+            render.error(str(exc))
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            render.error("interrupted; nothing half-written was kept")
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        finally:
+            if isinstance(ctx.obj, AppState):
+                ctx.obj.dispose()

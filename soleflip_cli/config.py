@@ -1,0 +1,222 @@
+"""Settings: command-line flags > SOLEFLIP_* environment > TOML config file > defaults."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from soleflip_cli.errors import ConfigError
+from soleflip_cli.money import check_currency
+from soleflip_cli.paths import Paths, resolve_paths
+
+ENV_PREFIX = "SOLEFLIP_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StockXSettings(_Section):
+    """StockX Public API v2 access."""
+
+    api_url: str = "https://api.stockx.com/v2"
+    auth_url: str = "https://accounts.stockx.com"
+    api_key: SecretStr | None = None
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    redirect_uri: str | None = None
+    requests_per_second: float = Field(default=1.0, gt=0, le=50)
+    daily_budget: int = Field(default=25_000, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0)
+    max_retries: int = Field(default=5, ge=0, le=20)
+
+
+class InventorySettings(_Section):
+    """Aging buckets, dead-stock rule and market-data staleness."""
+
+    aging_buckets: list[int] = Field(default_factory=lambda: [30, 60, 90, 180])
+    dead_after_days: int = Field(default=90, gt=0)
+    stale_market_days: int = Field(default=7, gt=0)
+
+    @field_validator("aging_buckets")
+    @classmethod
+    def _ascending(cls, value: list[int]) -> list[int]:
+        if not value or any(b <= 0 for b in value) or value != sorted(set(value)):
+            raise ValueError("must be a non-empty list of ascending positive day counts")
+        return value
+
+
+class MappingSettings(_Section):
+    """A named column mapping for `soleflip import csv --format generic --mapping NAME`."""
+
+    target: Literal["sales", "purchases"] = "sales"
+    platform: str = "other"
+    columns: dict[str, str] = Field(default_factory=dict)
+    date_format: str = "%Y-%m-%d"
+    decimal_separator: Literal[".", ","] = "."
+    delimiter: str | None = None
+    currency: str | None = None
+    skip_lines: int = Field(default=0, ge=0)
+
+
+class ImportSettings(_Section):
+    """CSV import options."""
+
+    mappings: dict[str, MappingSettings] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """Every soleflip setting; see config.example.toml for the documented file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        populate_by_name=True,
+    )
+
+    database_url: str | None = None
+    base_currency: str = "USD"
+    secret_key: SecretStr | None = None
+    stockx: StockXSettings = Field(default_factory=StockXSettings)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
+    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
+    fees: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("base_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        return check_currency(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        file_data = _FILE_DATA.get("data", {})
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, file_data))
+
+
+# The TOML file is read (and its errors reported) before pydantic sees it; this hands it over.
+_FILE_DATA: dict[str, dict[str, Any]] = {}
+
+
+@dataclass(frozen=True)
+class LoadedSettings:
+    """Settings plus what is needed to explain them (`config show`)."""
+
+    settings: Settings
+    paths: Paths
+    file_data: Mapping[str, Any]
+    overrides: Mapping[str, Any]
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Parse the TOML config file; a missing file is empty, a malformed one a ConfigError."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix or remove the file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from exc
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> LoadedSettings:
+    """Build Settings from flags (`overrides`), environment and the config file."""
+    paths = resolve_paths()
+    file_data = read_config_file(paths.config_file)
+    flags = {k: v for k, v in (overrides or {}).items() if v is not None}
+    _FILE_DATA["data"] = file_data
+    try:
+        settings = Settings(**flags)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, paths.config_file, file_data)) from None
+    finally:
+        _FILE_DATA.clear()
+    return LoadedSettings(settings=settings, paths=paths, file_data=file_data, overrides=flags)
+
+
+def _describe(exc: ValidationError, config_file: Path, file_data: Mapping[str, Any]) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"]]
+        key = ".".join("import" if p == "import_" else p for p in loc)
+        env = ENV_PREFIX + "__".join(p.upper() for p in loc)
+        if env in os.environ:
+            where = f"environment variable {env}"
+        elif _dig(file_data, ["import" if p == "import_" else p for p in loc]) is not _MISSING:
+            where = f"{config_file}"
+        else:
+            where = "settings"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown setting (see config.example.toml for the valid keys)"
+        lines.append(f"{where}: key {key!r}: {message}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+_MISSING = object()
+
+
+def _dig(data: Mapping[str, Any], keys: list[str]) -> Any:
+    node: Any = data
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def describe_sources(loaded: LoadedSettings) -> list[tuple[str, Any, str]]:
+    """Each leaf setting as (dotted key, value with secrets masked, where it came from)."""
+    rows: list[tuple[str, Any, str]] = []
+    dumped = loaded.settings.model_dump(by_alias=True)
+    for key, value in _flatten(dumped):
+        parts = key.split(".")
+        env = ENV_PREFIX + "__".join(p.upper() for p in parts)
+        if key in loaded.overrides:
+            source = "flag"
+        elif env in os.environ or (len(parts) > 1 and ENV_PREFIX + parts[0].upper() in os.environ):
+            source = f"env {env}"
+        elif _dig(loaded.file_data, parts) is not _MISSING:
+            source = f"file {loaded.paths.config_file}"
+        else:
+            source = "default"
+        rows.append((key, _mask(value), source))
+    return rows
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and key not in {"columns"}:
+            items.extend(_flatten(value, dotted + "."))
+        else:
+            items.append((dotted, value))
+    return items
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    return value

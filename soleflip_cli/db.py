@@ -1,0 +1,165 @@
+"""Engine and session factory, the SQLite default, and migrate-on-first-use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from soleflip_cli.errors import ConfigError, DatabaseError
+
+_REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision[^=]*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
+
+
+def migrations_dir() -> Path:
+    """The Alembic script directory: inside the installed wheel, else the source checkout."""
+    packaged = Path(str(resources.files("soleflip_cli"))) / "migrations"
+    if (packaged / "env.py").exists():
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "migrations"
+    if (checkout / "env.py").exists():
+        return checkout
+    raise DatabaseError("the migrations directory is missing from this installation")
+
+
+def head_revision() -> str:
+    """The newest migration revision, read from the version files without importing alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations_dir() / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        if match := _REVISION.search(source):
+            revisions.add(match["rev"])
+        parents.update(m["rev"] for m in _DOWN.finditer(source))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise DatabaseError(f"migrations have {len(heads)} heads ({sorted(heads)}); expected one")
+    return heads.pop()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"invalid database URL: {exc}") from None
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Current and head revisions of a database."""
+
+    url: str
+    current: str | None
+    head: str
+
+    @property
+    def up_to_date(self) -> bool:
+        """True when no migration is pending."""
+        return self.current == self.head
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    """Read the database's Alembic revision (a plain SQL query, no alembic import)."""
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                current = None
+            else:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(exc)}",
+            hint="check the database URL (`soleflip paths`) and that the server is running",
+        ) from None
+    return SchemaStatus(engine.url.render_as_string(hide_password=True), current, head)
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (imports alembic)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+
+def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> SchemaStatus:
+    """Migrate a new or outdated database to head, telling `notify`; refuse a newer one."""
+    status = schema_status(engine)
+    if status.up_to_date:
+        return status
+    if status.current is not None and not _is_known(status.current):
+        raise DatabaseError(
+            f"the database is at revision {status.current}, which this soleflip does not know",
+            hint="upgrade soleflip, or point --db at another database",
+        )
+    notify(
+        "Creating the database schema"
+        if status.current is None
+        else f"Upgrading the database schema {status.current} -> {status.head}"
+    )
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"migration failed: {_first_line(exc)}") from exc
+    return SchemaStatus(status.url, status.head, status.head)
+
+
+def _is_known(revision: str) -> bool:
+    return any(
+        revision in path.read_text(encoding="utf-8") for path in (migrations_dir() / "versions").glob("*.py")
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session committed on success and rolled back on any exception (Ctrl-C included)."""
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,137 @@
+"""Money as Decimal with an ISO currency code: parsing, rounding and validation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# ISO 4217 codes a reseller meets (marketplaces, FX tables); extend when a user needs another.
+CURRENCIES: frozenset[str] = frozenset(
+    "AED AUD BGN BRL CAD CHF CLP CNY CZK DKK EUR GBP HKD HUF IDR ILS INR ISK JPY KRW KWD MOP MXN "
+    "MYR NOK NZD PEN PHP PLN RON SAR SEK SGD THB TRY TWD USD VND ZAR".split()
+)
+# Currencies whose minor unit is not the cent.
+_MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "HUF": 2, "ISK": 0, "KWD": 3}
+
+MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""', '=""'})
+_SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CHF": "CHF"}
+_PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
+_CENT = Decimal("0.01")
+
+
+class MoneyParseError(ValueError):
+    """A money cell could not be read."""
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount with its currency."""
+
+    amount: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{format_amount(self.amount, self.currency)} {self.currency}"
+
+
+def minor_digits(currency: str) -> int:
+    """Decimal places of the currency's minor unit (2 for most)."""
+    return _MINOR_DIGITS.get(currency.upper(), 2)
+
+
+def quantize(amount: Decimal, currency: str = "USD") -> Decimal:
+    """Round half-up to the currency's minor unit."""
+    digits = minor_digits(currency)
+    return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal, currency: str = "USD") -> str:
+    """The amount as a plain decimal string exact to the minor unit ("12.50")."""
+    return str(quantize(amount, currency))
+
+
+def check_currency(code: str) -> str:
+    """Return the upper-cased ISO code or raise ValueError for an unknown one."""
+    normalised = code.strip().upper()
+    if normalised not in CURRENCIES:
+        raise ValueError(f"unknown currency code {code!r} (expected an ISO 4217 code such as USD, EUR)")
+    return normalised
+
+
+def to_decimal(value: object) -> Decimal | None:
+    """Decimal from an API value that may be a string, int, float-looking string or null."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise MoneyParseError(f"not an amount: {value!r}")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise MoneyParseError(f"not an amount: {value!r}") from exc
+
+
+def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money | None:
+    """Parse a money cell such as `$1,097`, `AU $3,000.00`, `EUR 90,00` or `45`.
+
+    Returns None for a missing value (empty, `N/A`, `--`). The currency is None-free: when the
+    cell carries no code or symbol the returned currency is the empty string. `decimal_comma`
+    forces the separator rule; None infers it from the cell (a comma followed by exactly two
+    digits at the end with no later dot is a decimal comma).
+    """
+    if text is None:
+        return None
+    raw = text.strip().replace("\u00a0", " ")
+    if raw.upper() in MISSING_TOKENS:
+        return None
+    negative = False
+    if raw.startswith("(") and raw.endswith(")"):
+        negative, raw = True, raw[1:-1].strip()
+    if raw.startswith("-"):
+        negative, raw = not negative, raw[1:].strip()
+    match = _PREFIX.match(raw)
+    code = ""
+    if match:
+        if match.group("code"):
+            code = match.group("code")
+        sym = match.group("sym")
+        if sym and not code:
+            code = _SYMBOLS.get(sym) or ""
+        raw = raw[match.end() :]
+    suffix = re.search(r"\s*([A-Z]{3}|[€£$])$", raw)
+    if suffix:
+        token = suffix.group(1)
+        code = code or (_SYMBOLS.get(token) or "" if token in _SYMBOLS else token)
+        raw = raw[: suffix.start()]
+    if raw.startswith("-"):
+        negative, raw = not negative, raw[1:]
+    raw = raw.replace(" ", "").replace("'", "")
+    if code == "AU":
+        code = "AUD"
+    elif code in {"US", "C", "CA"}:
+        code = {"US": "USD", "C": "CAD", "CA": "CAD"}[code]
+    amount = _parse_number(raw, decimal_comma)
+    if negative:
+        amount = -amount
+    return Money(amount, code)
+
+
+def _parse_number(raw: str, decimal_comma: bool | None) -> Decimal:
+    if not raw or not re.fullmatch(r"[0-9.,]+", raw):
+        raise MoneyParseError(f"not an amount: {raw!r}")
+    if decimal_comma is None:
+        decimal_comma = bool(re.search(r",\d{1,2}$", raw)) and "." not in raw[raw.rfind(",") :]
+        if decimal_comma and re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+            decimal_comma = False
+    if decimal_comma:
+        raw = raw.replace(".", "").replace(",", ".")
+    else:
+        raw = raw.replace(",", "")
+    if raw.count(".") > 1:
+        raise MoneyParseError(f"not an amount: {raw!r}")
+    try:
+        return Decimal(raw)
+    except InvalidOperation as exc:
+        raise MoneyParseError(f"not an amount: {raw!r}") from exc

@@ -1,0 +1,242 @@
+"""Output: tables for people, JSON/NDJSON/CSV for scripts, messages on stderr (the only Rich user)."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum, StrEnum
+from functools import cache
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its data on stdout."""
+
+    table = "table"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    """A table/CSV column: the record key, its header and alignment."""
+
+    key: str
+    header: str | None = None
+    numeric: bool = False
+
+    @property
+    def title(self) -> str:
+        """Header text for tables."""
+        return self.header or self.key.replace("_", " ")
+
+
+_QUIET = {"on": False}
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence informational messages (errors still print)."""
+    _QUIET["on"] = quiet
+
+
+def plain_output(stream: IO[str] | None = None) -> bool:
+    """True when output must be plain: NO_COLOR is set or the stream is not a terminal."""
+    target = stream or sys.stdout
+    return "NO_COLOR" in os.environ or not (hasattr(target, "isatty") and target.isatty())
+
+
+@cache
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ or None)
+
+
+def info(message: str) -> None:
+    """A progress or status message on stderr (silenced by --quiet)."""
+    if not _QUIET["on"]:
+        _stderr_console().print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (silenced by --quiet)."""
+    if not _QUIET["on"]:
+        _stderr_console().print(f"Warning: {message}", markup=False, style="yellow")
+
+
+def error(message: str) -> None:
+    """An error message on stderr (never silenced)."""
+    _stderr_console().print(f"Error: {message}", markup=False, style="red", soft_wrap=True)
+
+
+@contextmanager
+def progress(description: str, total: int | None) -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal and not --quiet; else None."""
+    if _QUIET["on"] or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=_stderr_console(), transient=True) as bar:
+        bar.add_task(description, total=total)
+        yield bar
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a value for JSON: Decimal as string, dates ISO-8601 (UTC with Z), enums by value."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if hasattr(value, "model_dump"):
+        return jsonable(value.model_dump())
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    value = jsonable(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas (=, +, -, @ at the start) in CSV output."""
+    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return False
+    return True
+
+
+def emit_json(data: Any, stream: IO[str] | None = None) -> None:
+    """Write one JSON document to stdout."""
+    out = stream or sys.stdout
+    json.dump(jsonable(data), out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def render_rows(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    footer: Mapping[str, Any] | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """Print records: JSON array, NDJSON, CSV (streamed) or a table with an optional totals row."""
+    out = stream or sys.stdout
+    if fmt is OutputFormat.json:
+        out.write("[")
+        for index, row in enumerate(rows):
+            out.write(",\n" if index else "\n")
+            out.write(json.dumps(jsonable(row), ensure_ascii=False))
+        out.write("\n]\n")
+    elif fmt is OutputFormat.ndjson:
+        for row in rows:
+            out.write(json.dumps(jsonable(row), ensure_ascii=False) + "\n")
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([c.key for c in columns])
+        for row in rows:
+            writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])
+    else:
+        _table(rows, columns, title=title, footer=footer, stream=out)
+
+
+def render_object(
+    data: Mapping[str, Any],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    stream: IO[str] | None = None,
+) -> None:
+    """Print one record: JSON object, one NDJSON line, a two-row CSV or a key/value table."""
+    out = stream or sys.stdout
+    if fmt is OutputFormat.json:
+        emit_json(data, out)
+    elif fmt is OutputFormat.ndjson:
+        out.write(json.dumps(jsonable(data), ensure_ascii=False) + "\n")
+    elif fmt is OutputFormat.csv:
+        render_rows([data], [Column(k) for k in data], fmt, stream=out)
+    else:
+        pairs = [{"field": k.replace("_", " "), "value": _cell(v)} for k, v in data.items()]
+        _table(pairs, [Column("field"), Column("value")], title=title, stream=out, header=False)
+
+
+def _table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    *,
+    title: str | None,
+    stream: IO[str],
+    footer: Mapping[str, Any] | None = None,
+    header: bool = True,
+) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    plain = plain_output(stream)
+    table = Table(
+        title=title,
+        box=None if plain else box.SIMPLE_HEAD,
+        show_header=header,
+        show_footer=footer is not None,
+        header_style="" if plain else "bold",
+        pad_edge=False,
+    )
+    for column in columns:
+        table.add_column(
+            column.title,
+            justify="right" if column.numeric else "left",
+            footer=_cell(footer.get(column.key)) if footer else "",
+            overflow="fold",
+        )
+    for row in rows:
+        table.add_row(*(_cell(row.get(c.key)) for c in columns))
+    console = Console(
+        file=stream,
+        no_color=plain,
+        highlight=False,
+        width=None if not plain else 200,
+        color_system=None if plain else "auto",
+    )
+    console.print(table)
