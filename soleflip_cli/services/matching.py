@@ -1,0 +1,64 @@
+"""Sales consume inventory pairs: same product and size, oldest purchase first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from soleflip_cli.models import InventoryItem, Sale
+
+# Pairs a sale may consume; sold/returned/personal/removed pairs are not for sale.
+SELLABLE = ("in_stock", "listed", "consigned")
+# Sale statuses that did not consume a pair.
+NON_SALES = ("cancelled", "canceled", "returned", "refunded", "didnotship", "authfailed")
+
+
+def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
+    """Attach unmatched sales to sellable pairs of their variant (FIFO); returns pairs consumed.
+
+    Runs over the given sales, or every unmatched sale when `sale_ids` is None, so purchases
+    recorded after their sale still get matched. Sales are taken in date order.
+    """
+    query = (
+        select(Sale.id, Sale.variant_id)
+        .where(
+            Sale.inventory_item_id.is_(None),
+            Sale.variant_id.is_not(None),
+            Sale.status.not_in(NON_SALES),
+        )
+        .order_by(Sale.sold_at, Sale.id)
+    )
+    if sale_ids is not None:
+        ids = list(sale_ids)
+        if not ids:
+            return 0
+        query = query.where(Sale.id.in_(ids))
+    by_variant: dict[int, list[int]] = defaultdict(list)
+    for sale_id, variant_id in session.execute(query):
+        if variant_id is not None:
+            by_variant[variant_id].append(sale_id)
+    if not by_variant:
+        return 0
+    stock = session.execute(
+        select(InventoryItem.id, InventoryItem.variant_id)
+        .where(InventoryItem.variant_id.in_(by_variant), InventoryItem.status.in_(SELLABLE))
+        .order_by(InventoryItem.purchase_date, InventoryItem.id)
+    )
+    pairs: dict[int, list[int]] = defaultdict(list)
+    for item_id, variant_id in stock:
+        pairs[variant_id].append(item_id)
+    links = [
+        (sale_id, item_id)
+        for variant_id, sales in by_variant.items()
+        for sale_id, item_id in zip(sales, pairs.get(variant_id, []), strict=False)
+    ]
+    if not links:
+        return 0
+    session.execute(
+        update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
+    )
+    session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
+    return len(links)

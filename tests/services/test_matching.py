@@ -1,0 +1,55 @@
+"""Sales consume pairs FIFO by product and size, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.services.matching import match_sales
+from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
+
+
+def _pair(session: Session, variant_id: int, product_id: int, day: int) -> InventoryItem:
+    item = InventoryItem(
+        product_id=product_id,
+        variant_id=variant_id,
+        purchase_price=Decimal("100.00"),
+        purchase_currency="USD",
+        purchase_date=date(2024, 1, day),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def test_fifo_match_and_no_cost_basis(session: Session) -> None:
+    product = get_or_create_product(session, sku="dm7866 200", name="Travis Scott")
+    assert product.sku == "DM7866-200"
+    v10 = get_or_create_variant(session, product, "10")
+    assert get_or_create_variant(session, product, "US 10.0").id == v10.id
+    newer = _pair(session, v10.id, product.id, 5)
+    older = _pair(session, v10.id, product.id, 2)
+    sales = [
+        Sale(
+            platform="stockx",
+            external_id=str(n),
+            product_id=product.id,
+            variant_id=v10.id,
+            sold_at=datetime(2024, 2, n, tzinfo=UTC),
+            sale_price=Decimal("300"),
+            currency="USD",
+        )
+        for n in (1, 2, 3)
+    ]
+    session.add_all(sales)
+    session.flush()
+    assert match_sales(session) == 2
+    session.expire_all()
+    assert sales[0].inventory_item_id == older.id
+    assert sales[1].inventory_item_id == newer.id
+    assert sales[2].inventory_item_id is None  # no cost basis, stays visible
+    assert {older.status, newer.status} == {"sold"}
+    assert match_sales(session) == 0
