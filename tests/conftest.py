@@ -20,6 +20,8 @@ from soleflip_cli import db
 from soleflip_cli.cli import app
 from soleflip_cli.models import Base
 
+pytest_plugins = ["tests.fake_stockx.fixtures"]
+
 PG_URL = os.environ.get("SOLEFLIP_TEST_DATABASE_URL")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
