@@ -6,10 +6,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -18,6 +27,7 @@ from pydantic_settings import (
 )
 
 from soleflip_cli.errors import ConfigError
+from soleflip_cli.fees import parse_rate, validate_overrides
 from soleflip_cli.money import check_currency
 from soleflip_cli.paths import Paths, resolve_paths
 
@@ -71,6 +81,60 @@ class MappingSettings(_Section):
     skip_lines: int = Field(default=0, ge=0)
 
 
+def _signed_rate(value: object) -> Decimal:
+    text = str(value).strip()
+    if text.startswith("-"):
+        return -parse_rate(text[1:])
+    return parse_rate(text.removeprefix("+"))
+
+
+Rate = Annotated[Decimal, BeforeValidator(parse_rate)]
+Condition = Literal["new", "new-defects", "used"]
+BoxCondition = Literal["good", "damaged", "missing"]
+SignedRate = Annotated[Decimal, BeforeValidator(_signed_rate)]
+
+
+class MarkdownStep(_Section):
+    """Pairs in stock at least `days` are priced `cut` below the market candidate."""
+
+    days: int = Field(gt=0)
+    cut: Rate
+
+
+class PricingSettings(_Section):
+    """Defaults of `soleflip price suggest` and `price apply` (a policy, not market facts)."""
+
+    strategy: Literal["match-lowest", "beat-lowest", "sell-faster", "earn-more", "max-profit"] = "beat-lowest"
+    min_margin: Rate = Decimal("0.05")
+    undercut_step: Decimal = Field(default=Decimal(1), gt=0)
+    markdown: list[MarkdownStep] = Field(
+        default_factory=lambda: [
+            MarkdownStep(days=30, cut=Decimal("0.03")),
+            MarkdownStep(days=60, cut=Decimal("0.06")),
+            MarkdownStep(days=90, cut=Decimal("0.10")),
+        ]
+    )
+    max_cut_per_run: Rate = Decimal("0.10")
+    condition_adjustments: dict[Condition, SignedRate] = Field(
+        default_factory=lambda: dict[Condition, Decimal](
+            {"new-defects": Decimal("-0.10"), "used": Decimal("-0.25")}
+        )
+    )
+    box_adjustments: dict[BoxCondition, SignedRate] = Field(
+        default_factory=lambda: dict[BoxCondition, Decimal](
+            {"damaged": Decimal("-0.05"), "missing": Decimal("-0.10")}
+        )
+    )
+
+    @field_validator("markdown")
+    @classmethod
+    def _ascending_days(cls, value: list[MarkdownStep]) -> list[MarkdownStep]:
+        days = [step.days for step in value]
+        if days != sorted(set(days)):
+            raise ValueError("steps must have ascending, distinct days")
+        return value
+
+
 class ImportSettings(_Section):
     """CSV import options."""
 
@@ -94,11 +158,21 @@ class Settings(BaseSettings):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
     fees: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    pricing: PricingSettings = Field(default_factory=PricingSettings)
 
     @field_validator("base_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
         return check_currency(value)
+
+    @field_validator("fees")
+    @classmethod
+    def _fees(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        try:
+            validate_overrides(value)
+        except ConfigError as exc:
+            raise ValueError(exc.message.removeprefix("config ")) from None
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -27,7 +27,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "alias": ("version", "location", "rating", "commission_rate", "seller_fee", "cash_out_rate", "cash_out"),
     "ebay": ("version", "threshold", "high_rate", "low_rate", "per_order_fee", "store", "below_standard"),
 }
-_BONUSES = ("quick_ship", "successful_ship")
+BONUSES = ("quick_ship", "successful_ship")
 
 
 # When these tables were last checked against the sources named in each schedule.
@@ -246,7 +246,7 @@ def _bonuses(value: object) -> tuple[str, ...]:
     if not isinstance(items, (list, tuple)):
         raise ValueError
     names = tuple(str(item).strip() for item in items if str(item).strip())
-    if any(name not in _BONUSES for name in names):
+    if any(name not in BONUSES for name in names):
         raise ValueError
     return names
 

@@ -9,6 +9,7 @@ import typer
 from soleflip_cli import __version__
 from soleflip_cli.cli import config as config_cli
 from soleflip_cli.cli import db as db_cli
+from soleflip_cli.cli import price as price_cli
 from soleflip_cli.cli._common import AppState, SoleflipGroup
 
 EPILOG = (
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(db_cli.app, name="db")
 app.add_typer(config_cli.app, name="config")
+app.add_typer(price_cli.app, name="price")
 app.command("paths")(config_cli.paths)
 
 
