@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from soleflip_cli import __version__
+from soleflip_cli.cli import auth as auth_cli
+from soleflip_cli.cli import catalog as catalog_cli
 from soleflip_cli.cli import config as config_cli
 from soleflip_cli.cli import db as db_cli
 from soleflip_cli.cli import price as price_cli
@@ -32,6 +34,8 @@ app = typer.Typer(
 app.add_typer(db_cli.app, name="db")
 app.add_typer(config_cli.app, name="config")
 app.add_typer(price_cli.app, name="price")
+app.add_typer(auth_cli.app, name="auth")
+app.add_typer(catalog_cli.app, name="catalog")
 app.command("paths")(config_cli.paths)
 
 
