@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from soleflip_cli.clients.stockx import StockXClient, build_client
+from soleflip_cli.clients.stockx.tokens import REFRESH_TOKEN
+from soleflip_cli.config import StockXSettings
 from soleflip_cli.models import InventoryItem, Listing, MarketPrice, Sale, SaleFee, Variant
+from soleflip_cli.secrets import SecretStore, open_store
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
+from tests.fake_stockx import FakeStockX
+from tests.fake_stockx import add_listing as fake_listing
 
 NOW = datetime.now(UTC)
 
@@ -122,3 +130,41 @@ def add_stockx_sale(
     session.add(sale)
     session.flush()
     return sale
+
+
+def listed_on_stockx(
+    session: Session, fake: FakeStockX, size: str, ask: str, market: str | None, *, cost: str = "100"
+) -> InventoryItem:
+    """A listed pair of DD1391-100 whose ask also exists on the fake StockX, with a market observation."""
+    remote = fake_listing(fake, "DD1391-100", size, ask)
+    item = add_pair(session, size=size, cost=cost, status="listed")
+    add_listing(session, item, ask, external_id=remote.listing_id)
+    if market is not None:
+        add_market(session, item, market)
+    return item
+
+
+def logged_in_store(fake: FakeStockX, data_dir: Path) -> SecretStore:
+    """The secret store (the tests' memory keyring) holding a refresh token the fake accepts."""
+    store = open_store(data_dir, None)
+    store.set(REFRESH_TOKEN, fake.issue_refresh_token())
+    return store
+
+
+def stockx_client(fake: FakeStockX, data_dir: Path, **settings: object) -> StockXClient:
+    """The real client pointed at the fake, fast pacing (50 requests/s)."""
+    values: dict[str, object] = {
+        "api_url": fake.api_url,
+        "auth_url": fake.auth_url,
+        "api_key": fake.api_key,
+        "client_id": fake.client_id,
+        "client_secret": fake.client_secret,
+        "requests_per_second": 50,
+        "max_retries": 3,
+    } | settings
+    return build_client(
+        StockXSettings.model_validate(values),
+        logged_in_store(fake, data_dir),
+        state_dir=None,
+        rng=random.Random(3),
+    )

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from soleflip_cli import render
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
-from soleflip_cli.errors import UsageError
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    YesOption,
+    confirm,
+    output_format,
+    session,
+    state,
+)
+from soleflip_cli.errors import FindingsError, UsageError
 from soleflip_cli.render import Column, OutputFormat
+
+if TYPE_CHECKING:
+    from soleflip_cli.services.price_apply import PriceChange
 
 app = typer.Typer(help="Fee-aware pricing: fees, break-even, suggestions.", no_args_is_help=True)
 
@@ -27,6 +38,17 @@ SizeOption = Annotated[
     str | None, typer.Option("--size", help="With --sku: only this size.", show_default=False)
 ]
 AllOption = Annotated[bool, typer.Option("--all", help="Every pair in stock or listed.")]
+StrategyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        help="match-lowest, beat-lowest, sell-faster, earn-more or max-profit (default: [pricing]).",
+        show_default=False,
+    ),
+]
+MinMarginOption = Annotated[
+    str | None, typer.Option("--min-margin", help="Floor margin on the price, e.g. 10%.", show_default=False)
+]
 
 
 def parse_amount(text: str, option: str) -> Decimal:
@@ -258,3 +280,104 @@ SUGGEST_COLUMNS = [
         "reason",
     )
 ]
+
+
+APPLY_COLUMNS = [
+    Column(key, numeric=key in {"old_ask", "new_ask", "payout", "floor"})
+    for key in ("item_id", "pair", "sku", "size", "listing", "old_ask", "new_ask", "currency", "payout")
+    + ("floor", "status", "message")
+]
+
+
+@app.command("apply")
+def apply(
+    ctx: typer.Context,
+    item: ItemOption = None,
+    sku: SkuOption = None,
+    size: SizeOption = None,
+    every: AllOption = False,
+    price: Annotated[
+        str | None, typer.Option("--price", help="Ask this instead of the suggestion.", show_default=False)
+    ] = None,
+    strategy: StrategyOption = None,
+    min_margin: MinMarginOption = None,
+    yes: YesOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Apply suggested asks (or --price) to your StockX listings, never below a pair's floor.
+
+    Without --yes it previews and asks; with no terminal, --yes is required. Exit 3 when a
+    change failed or is still pending.
+
+    Example: soleflip price apply --all --yes
+    """
+    from soleflip_cli.services.auth import open_stockx
+    from soleflip_cli.services.price import Selection, pricing_policy
+    from soleflip_cli.services.price_apply import apply_prices, pending_changes, plan_changes, resolve_pending
+
+    settings = state(ctx).loaded.settings
+    policy = pricing_policy(settings, strategy=strategy, min_margin=parse_percent(min_margin, "--min-margin"))
+    selection = Selection(parse_items(item), sku, size, every)
+    explicit = parse_amount(price, "--price") if price is not None else None
+    chosen = output_format(fmt, as_json)
+    with session(ctx) as db:
+        plan = plan_changes(db, selection, policy, settings.fees, price=explicit)
+        todo = sum(1 for change in plan if change.status == "would_update")
+        idle = not todo and not pending_changes(db)
+        if not yes or idle:
+            _render_changes(plan, chosen, "Planned ask changes")
+        if idle:
+            render.info("Nothing to change.")
+            return
+        if not confirm(f"Apply {todo} ask changes on StockX?", yes):
+            render.info("Nothing applied.")
+            return
+        with open_stockx(state(ctx).loaded) as client:
+            if resolve_pending(db, client, checkpoint=db.commit):
+                plan = plan_changes(db, selection, policy, settings.fees, price=explicit)
+            results = apply_prices(db, client, plan, checkpoint=db.commit)
+            stats = client.stats
+    _render_changes(results, chosen, "Ask changes")
+    counts = {s: sum(1 for r in results if r.status == s) for s in ("updated", "failed", "pending")}
+    render.info(
+        f"{counts['updated']} updated, {counts['failed']} failed, {counts['pending']} pending; "
+        f"{stats.requests} StockX requests, {stats.rate_limited} rate-limited"
+    )
+    if counts["failed"] or counts["pending"]:
+        raise FindingsError(
+            f"{counts['failed']} ask changes failed and {counts['pending']} are still pending",
+            hint="see the message column; run `soleflip price apply` again to resolve pending ones",
+        )
+
+
+def _render_changes(changes: list[PriceChange], chosen: OutputFormat, title: str) -> None:
+    rows = [{k: v for k, v in asdict(c).items() if k != "listing_row"} for c in changes]
+    render.render_rows(rows, APPLY_COLUMNS, chosen, title=title)
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    sku: SkuOption = None,
+    item: ItemOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many changes.")] = 100,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Recorded ask changes, newest first: old -> new, status and StockX operation.
+
+    Example: soleflip price history --sku DD1391-100 --json
+    """
+    from soleflip_cli.services.price_apply import price_history
+
+    with session(ctx) as db:
+        rows = price_history(db, sku=sku, item_ids=parse_items(item), limit=limit)
+    columns = [
+        Column(key, numeric=key in {"old_ask", "new_ask"})
+        for key in ("at", "item_id", "pair", "sku", "size", "listing", "action", "old_ask", "new_ask")
+        + ("currency", "status", "operation_id", "message")
+    ]
+    render.render_rows(
+        [asdict(row) for row in rows], columns, output_format(fmt, as_json), title="Ask history"
+    )
