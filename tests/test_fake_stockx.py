@@ -307,8 +307,8 @@ def test_rate_limit_quota_and_retry_after(fake_stockx: FakeStockX, client: httpx
 def test_injected_faults(fake_stockx: FakeStockX, request: pytest.FixtureRequest) -> None:
     client = login(fake_stockx, timeout=0.3)
     request.addfinalizer(client.close)
-    fake_stockx.inject("status", 2, status=503)
-    assert [client.get("/selling/listings").status_code for _ in range(3)] == [503, 503, 200]
+    fake_stockx.inject("status", 2, status=503, after=1)
+    assert [client.get("/selling/listings").status_code for _ in range(4)] == [200, 503, 503, 200]
     fake_stockx.inject("429", retry_after=2)
     limited = client.get("/selling/listings")
     assert limited.status_code == 429 and limited.headers["Retry-After"] == "2"
@@ -326,7 +326,7 @@ def test_injected_faults(fake_stockx: FakeStockX, request: pytest.FixtureRequest
     assert httpx.post(f"{fake_stockx.auth_url}/oauth/token", data={}).status_code == 500
     assert client.get("/selling/listings").status_code == 200
     # the delayed call is logged when answered (after the test); the reset one logs status 0
-    assert fake_stockx.count("/v2/selling/listings") == 7 and fake_stockx.statuses[0] == 1
+    assert fake_stockx.count("/v2/selling/listings") == 8 and fake_stockx.statuses[0] == 1
 
 
 def test_listing_filters(fake_stockx: FakeStockX, client: httpx.Client) -> None:

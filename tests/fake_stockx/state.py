@@ -174,6 +174,7 @@ class Fault:
     status: int = 500
     seconds: float = 0.0
     retry_after: float | None = None
+    skip: int = 0
 
 
 @dataclass(frozen=True)
@@ -260,8 +261,11 @@ class FakeState:
         seconds: float = 0.0,
         retry_after: float | None = None,
         path: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Queue a fault for the next `count` matching requests (path prefix; default every /v2 call).
+        """Queue a fault for `count` matching requests (path prefix; default every /v2 call).
+
+        The first `after` matching requests pass untouched; the fault is gone from `faults` once used.
 
         Kinds: `status` (JSON error with `status`), `429` (with optional `retry_after`), `reset`
         (connection reset, no response), `delay` (sleep `seconds`, then answer normally), `bot`
@@ -270,13 +274,16 @@ class FakeState:
         if kind not in {"status", "429", "reset", "delay", "bot"}:
             raise ValueError(f"unknown fault kind {kind!r}")
         with self.lock:
-            self.faults.append(Fault(kind, count, path, status, seconds, retry_after))
+            self.faults.append(Fault(kind, count, path, status, seconds, retry_after, after))
 
     def take_fault(self, path: str) -> Fault | None:
         """The first queued fault matching `path`, used up by one."""
         with self.lock:
             for fault in self.faults:
                 matches = path.startswith(fault.path) if fault.path else path.startswith("/v2/")
+                if matches and fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 if matches:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
