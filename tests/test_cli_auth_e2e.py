@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
 import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
+from soleflip_cli.secrets import FileStore
 from tests.fake_stockx import FakeStockX
 
 pytestmark = pytest.mark.slow
@@ -123,3 +127,71 @@ def test_no_secret_in_any_output_or_file(fake_stockx: FakeStockX, proc_env: dict
             assert secret not in text
         for path in files:
             assert secret.encode() not in path.read_bytes(), path
+
+
+# Make the pty the controlling terminal (getpass reads hidden input from /dev/tty), then run soleflip.
+TTY_LAUNCHER = (
+    "import os, sys; os.close(os.open(os.ttyname(0), os.O_RDWR)); os.execv(sys.executable, sys.argv[1:])"
+)
+
+
+class Terminal:
+    """A soleflip process on a pseudo-terminal: wait for text, type lines."""
+
+    def __init__(self, env: dict[str, str], *args: str) -> None:
+        self.master, slave = os.openpty()
+        command = [sys.executable, "-c", TTY_LAUNCHER, sys.executable, "-m", "soleflip_cli", *args]
+        self.proc = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )  # fmt: skip
+        os.close(slave)
+        self.seen = ""
+
+    def expect(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            ready, _, _ = select.select([self.master], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"timed out waiting for {text!r}; got {self.seen!r}"
+            try:
+                chunk = os.read(self.master, 4096).decode(errors="replace")
+            except OSError:  # EIO: the process closed the terminal
+                chunk = ""
+            assert chunk, f"the process ended before printing {text!r}; got {self.seen!r}"
+            self.seen += chunk
+        return self.seen
+
+    def type(self, line: str) -> None:
+        os.write(self.master, (line + "\n").encode())
+
+    def finish(self, timeout: float = 60) -> int:
+        with contextlib.suppress(AssertionError):
+            self.expect("\0never\0", timeout)  # drain until the process closes the terminal
+        os.close(self.master)
+        return self.proc.wait(timeout=timeout)
+
+
+def test_missing_credentials_are_prompted_on_a_terminal(
+    fake_stockx: FakeStockX, proc_env: dict[str, str]
+) -> None:
+    bare = {
+        k: v for k, v in proc_env.items() if k not in fake_stockx.env() or k.endswith(("_URL", "PER_SECOND"))
+    }
+    term = Terminal(
+        bare, "auth", "login", "stockx", "--no-browser", "--redirect-uri", "https://localhost/callback"
+    )
+    term.expect("StockX client id: ")
+    term.type(fake_stockx.client_id)
+    term.expect("StockX client secret: ")
+    term.type(fake_stockx.client_secret)
+    term.expect("StockX API key: ")
+    term.type(fake_stockx.api_key)
+    seen = term.expect("(or just the code): ")
+    url = next(line.strip() for line in seen.splitlines() if line.startswith(fake_stockx.auth_url))
+    term.type(httpx.get(url).headers["location"])
+    assert term.finish() == 0, term.seen
+    assert "Logged in to StockX" in term.seen
+    assert fake_stockx.client_secret not in term.seen and fake_stockx.api_key not in term.seen  # hidden input
+    store = FileStore(Path(bare["SOLEFLIP_HOME"]) / "secrets.enc", bare["SOLEFLIP_SECRET_KEY"])
+    assert store.get("stockx.client_id") == fake_stockx.client_id
+    assert store.get("stockx.client_secret") == fake_stockx.client_secret
+    assert store.get("stockx.api_key") == fake_stockx.api_key

@@ -128,6 +128,17 @@ def test_bot_protection_403_is_not_an_auth_failure(store: SecretStore) -> None:
     assert api.token_forms() == [] and len(api.requests) == 1  # no refresh loop
 
 
+def test_bot_protection_holds_later_calls(store: SecretStore) -> None:
+    api = ScriptedApi()
+    api.on("GET", SEARCH_URL, html_403(), reply(200, EMPTY))
+    clock = FakeClock()
+    with make_client(api, store, clock) as client:
+        with pytest.raises(ApiError):
+            client.search_catalog("x")
+        client.search_catalog("x")
+    assert clock.sleeps == [pytest.approx(120.0)]
+
+
 def test_perimeterx_json_403_is_bot_protection_too(store: SecretStore) -> None:
     api = ScriptedApi()
     api.on("GET", SEARCH_URL, reply(403, {"appId": "PXu6b0qd2S", "blockScript": "/captcha/captcha.js"}))

@@ -11,10 +11,12 @@ from typing import Any, Literal
 import httpx
 
 from soleflip_cli.clients.stockx import models as m
-from soleflip_cli.clients.stockx.http import Sender, body, path, payload, query
+from soleflip_cli.clients.stockx.http import Sender, body, is_bot_block, path, payload, query
 from soleflip_cli.clients.stockx.tokens import Credentials, TokenManager
 
 BatchKind = Literal["create", "update", "delete"]
+# After a bot-protection 403, no request leaves this client for this long.
+BOT_BACKOFF_S = 120.0
 Ids = list[str] | tuple[str, ...] | None
 
 
@@ -96,6 +98,9 @@ class StockXClient:
                 self.tokens.refresh(stale=token)
                 refreshed = True
                 continue
+            if is_bot_block(response):
+                # Not an auth failure: never refresh on it; make any further call here wait instead.
+                self.sender.limiter.hold(BOT_BACKOFF_S)
             return payload(response, f"{method} {url_path}")
 
     # --- catalog ---------------------------------------------------------------------------------
