@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SKU_SEP = re.compile(r"[\s_/]+")
 _MISSING = {"", "N/A", "NA", "NONE", "--", "-", "NULL"}
@@ -64,3 +65,94 @@ def parse_size(raw: str | None) -> Size:
     if all(p in _APPAREL for p in parts):
         return Size(text, "/".join(parts), "apparel")
     raise SizeError(f"unknown size {text!r} (expected e.g. 10, 10.5, 8W, 5Y, 10C, EU 44, UK 9, S/M/L/XL)")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Brand and model read from a product name (None when the name does not say)."""
+
+    brand: str | None
+    model: str | None
+
+
+# (pattern on the simplified name, brand, model) — first match wins, so specific lines come first.
+# "{}" in a model is filled with the pattern's first group, capitalised ("dunk (low)" -> "Dunk Low").
+_MODELS: tuple[tuple[str, str, str | None], ...] = (
+    (r"yeezy boost 350 (?:low )?v2", "adidas", "Yeezy Boost 350 V2"),
+    (r"yeezy boost 350", "adidas", "Yeezy Boost 350"),
+    (r"yeezy boost 700", "adidas", "Yeezy Boost 700"),
+    (r"yeezy slide", "adidas", "Yeezy Slide"),
+    (r"yeezy foam (?:runner|rnnr)", "adidas", "Yeezy Foam Runner"),
+    (r"yeezy", "adidas", "Yeezy"),
+    (r"(?:air )?jordan 1\b.*\b(low|mid|high)\b", "Jordan", "Air Jordan 1 {}"),
+    (r"(?:air )?jordan (\d{1,2})\b", "Jordan", "Air Jordan {}"),
+    (r"jordan", "Jordan", None),
+    (r"\bsb dunk (low|mid|high)", "Nike", "SB Dunk {}"),
+    (r"\bdunk (low|mid|high)", "Nike", "Dunk {}"),
+    (r"air force 1 (low|mid|high)", "Nike", "Air Force 1 {}"),
+    (r"air force 1", "Nike", "Air Force 1"),
+    (r"air max (1|90|95|97|270|plus|ishod)\b", "Nike", "Air Max {}"),
+    (r"(?:air )?vapormax", "Nike", "Air VaporMax"),
+    (r"air presto", "Nike", "Air Presto"),
+    (r"blazer (low|mid)", "Nike", "Blazer {}"),
+    (r"zoom fly mercurial", "Nike", "Zoom Fly Mercurial"),
+    (r"zoom fly", "Nike", "Zoom Fly"),
+    (r"react hyperdunk", "Nike", "React Hyperdunk"),
+    (r"hot step air terra", "Nike", "Hot Step Air Terra"),
+    (r"air terra humara", "Nike", "Air Terra Humara"),
+    (r"\bcortez\b", "Nike", "Cortez"),
+    (r"\b(?:nike|nocta|acg)\b", "Nike", None),
+    (r"(?:new balance |\bm)?(2002r|1906r|9060|990v\d|991|992|993|550|530|327)\b", "New Balance", "{}"),
+    (r"new balance", "New Balance", None),
+    (r"gel lyte (?:iii|3)\b", "ASICS", "Gel-Lyte III"),
+    (r"gel lyte (?:v|5)\b", "ASICS", "Gel-Lyte V"),
+    (r"gel quantum (\d+)", "ASICS", "Gel-Quantum {}"),
+    (r"gel kayano (\d+)", "ASICS", "Gel-Kayano {}"),
+    (r"gel (1130|nyc)\b", "ASICS", "Gel-{}"),
+    (r"\basics\b", "ASICS", None),
+    (r"chuck (70|taylor)", "Converse", "Chuck {}"),
+    (r"\bconverse\b", "Converse", None),
+    (r"\bsalomon\b|\bxt 6\b", "Salomon", None),
+    (r"\b(vans|puma|reebok|crocs|ugg|birkenstock|supreme|bape|stussy)\b", "{}", None),
+    (r"\badidas\b", "adidas", None),
+)
+_COMPILED = tuple((re.compile(p), b, m) for p, b, m in _MODELS)
+_BRAND_CASE = {"bape": "BAPE", "ugg": "UGG", "stussy": "Stussy"}
+_NB_SKU = re.compile(r"^[MUW](?:2002R|1906R|9060|990|991|992|993|550|530|327)")
+_ASICS_SKU = re.compile(r"^1[02]\d{2}[AB]\d{3}")
+
+
+def _simplify(name: str) -> str:
+    text = name.casefold().replace("\u2019", "'")
+    text = re.sub(r"[-_/'()\".,]+", " ", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=4096)
+def identify(name: str | None, sku: str | None = None) -> Identity:
+    """Brand and model from a product name (`Nike Dunk Low Panda` -> Nike, Dunk Low), SKU as a hint."""
+    text = _simplify(name or "")
+    for pattern, brand, model in _COMPILED:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        group = match.group(1) if pattern.groups else ""
+        if brand == "{}":
+            brand = _BRAND_CASE.get(group, group.capitalize())
+        if model is not None and "{}" in model:
+            model = model.format(group.upper() if group[:1].isdigit() else group.capitalize())
+        return Identity(brand, model)
+    code = (normalise_sku(sku) or "").replace("-", "")
+    if _NB_SKU.match(code):
+        return Identity("New Balance", None)
+    if _ASICS_SKU.match(code):
+        return Identity("ASICS", None)
+    return Identity(None, None)
+
+
+def name_from_slug(slug: str) -> str:
+    """A readable name from a URL slug (`Adidas-Yeezy-Boost-350-V2-Beluga-2pt0` -> `adidas Yeezy … 2.0`)."""
+    text = " ".join(slug.replace("-", " ").split())
+    text = re.sub(r"\boff white\b", "Off-White", text, flags=re.IGNORECASE)
+    text = re.sub(r"^adidas\b", "adidas", text, flags=re.IGNORECASE)
+    return re.sub(r"(\d)pt(\d)", r"\1.\2", text)

@@ -185,6 +185,8 @@ class InventoryItem(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     # Idempotency key of the purchases-import row that created the pair (NULL when added by hand).
     source_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Hash of that row's fields: a re-import updates the pair only when the row itself changed.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -251,6 +253,38 @@ class SaleFee(Base):
     rate: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
 
     sale: Mapped[Sale] = relationship(back_populates="fees")
+
+
+class PaymentTransaction(Base):
+    """A line of a marketplace payments report (eBay): an order's fees and payout, a refund, a payout.
+
+    Kept even when its order is not imported yet; `sale_id` is set once the fees are attached.
+    """
+
+    __tablename__ = "payment_transactions"
+    __table_args__ = (
+        UniqueConstraint("platform", "row_key"),
+        Index("ix_payment_transactions_platform_order", "platform", "order_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(30))
+    row_key: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime]
+    order_number: Mapped[str | None] = mapped_column(String(128))
+    item_id: Mapped[str | None] = mapped_column(String(64))
+    net_amount: Mapped[Decimal | None]
+    gross_amount: Mapped[Decimal | None]
+    fees_total: Mapped[Decimal | None]
+    # JSON list of {"name", "kind", "amount"}: the fee columns of the row, charges positive.
+    fee_lines: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str] = _currency()
+    payout_date: Mapped[datetime | None]
+    payout_id: Mapped[str | None] = mapped_column(String(64))
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id", ondelete="SET NULL"), index=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id"))
 
 
 class Listing(Base):
@@ -386,6 +420,7 @@ __all__ = [
     "ListingEvent",
     "MarketPrice",
     "MarketSale",
+    "PaymentTransaction",
     "Product",
     "Sale",
     "SaleFee",

@@ -1,0 +1,78 @@
+"""Export formats: one importer module per format, and choosing the importer for a file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from soleflip_cli.errors import UsageError
+from soleflip_cli.importers import reading
+from soleflip_cli.importers.alias import AliasImporter
+from soleflip_cli.importers.base import Importer, Rows
+from soleflip_cli.importers.contest import ContestImporter
+from soleflip_cli.importers.purchases import PurchasesImporter
+from soleflip_cli.importers.stockx import StockXImporter
+
+if TYPE_CHECKING:
+    from soleflip_cli.config import MappingSettings
+
+FORMATS = ("auto", "stockx", "alias", "contest", "purchases")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What importers need from the settings: base currency, today's date, generic mappings."""
+
+    base_currency: str = "USD"
+    today: date | None = None
+    mappings: Mapping[str, MappingSettings] = field(default_factory=dict)
+
+
+def builtin(options: ImportOptions) -> list[Importer]:
+    """Every built-in importer, in detection order (the most specific header first)."""
+    return [
+        StockXImporter(),
+        AliasImporter(),
+        ContestImporter(),
+        PurchasesImporter(default_currency=options.base_currency, today=options.today),
+    ]
+
+
+def choose(
+    source: reading.Source, fmt: str, mapping: str | None, options: ImportOptions
+) -> tuple[Importer, Rows]:
+    """The importer for `source` and its rows: the one asked for, else the one its header matches."""
+    if mapping is not None and fmt not in ("auto", "generic"):
+        raise UsageError(f"--mapping goes with --format generic, not --format {fmt}")
+    if fmt == "auto" and mapping is None:
+        return _detect(source, options)
+    importers = {i.name: i for i in builtin(options)}
+    if fmt not in importers:
+        raise UsageError(f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
+    importer = importers[fmt]
+    header = reading.find_header(source, importer.detect) or reading.first_record(source)
+    assert header is not None  # reading.prepare rejected files without any data
+    return importer, reading.table(source, header)
+
+
+def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, Rows]:
+    importers = builtin(options)
+    header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
+    if header is None:
+        seen = reading.first_record(source)
+        shown = ", ".join(repr(c) for c in (seen.cells if seen else [])[:8])
+        raise UsageError(
+            f"{source.name}: cannot tell the export format from the header ({shown or 'none found'}); "
+            f"known formats: {', '.join(FORMATS[1:])}",
+            hint="pass --format NAME, or map the columns in config.toml ([import.mappings.NAME]) "
+            "and pass --mapping NAME",
+        )
+    matches = [i for i in importers if i.detect(header.cells)]
+    if len(matches) > 1:
+        names = ", ".join(i.name for i in matches)
+        raise UsageError(
+            f"{source.name}: the header fits several formats ({names})", hint="pass --format NAME"
+        )
+    return matches[0], reading.table(source, header)

@@ -1,0 +1,217 @@
+"""`soleflip import`: marketplace exports and purchases from CSV files, and the import history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.errors import FindingsError, UsageError
+from soleflip_cli.render import Column, OutputFormat
+
+if TYPE_CHECKING:
+    from soleflip_cli.services.import_ import ImportResult
+
+app = typer.Typer(help="Import marketplace exports and purchases from CSV files.", no_args_is_help=True)
+
+INPUT_FORMATS = ("auto", "stockx", "alias", "contest", "purchases")
+RESULT_COLUMNS = [
+    Column("file"),
+    Column("format"),
+    Column("rows", numeric=True),
+    Column("inserted", numeric=True),
+    Column("updated", numeric=True),
+    Column("unchanged", numeric=True),
+    Column("rejected", numeric=True),
+    Column("batch_id", "batch", numeric=True),
+]
+ERROR_COLUMNS = [Column("line", numeric=True), Column("column"), Column("value"), Column("reason")]
+HISTORY_COLUMNS = [
+    Column("batch_id", "batch", numeric=True),
+    Column("started_at", "started"),
+    Column("file"),
+    Column("format"),
+    Column("rows", numeric=True),
+    Column("inserted", numeric=True),
+    Column("updated", numeric=True),
+    Column("unchanged", numeric=True),
+    Column("rejected", numeric=True),
+]
+# `--format` names the input format here (as documented), so the output format moves to --output.
+OutputOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--output",
+        "-o",
+        envvar="SOLEFLIP_FORMAT",
+        help="Output format: table, json, ndjson or csv.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
+
+
+@app.command("csv")
+def import_csv(
+    ctx: typer.Context,
+    files: Annotated[
+        list[str], typer.Argument(help="CSV files to import; - reads stdin.", show_default=False)
+    ],
+    input_format: Annotated[
+        str, typer.Option("--format", help=f"Input format: {', '.join(INPUT_FORMATS)}.")
+    ] = "auto",
+    mapping: Annotated[
+        str | None, typer.Option("--mapping", help="Column mapping [import.mappings.NAME] for generic files.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
+    skip_bad_rows: Annotated[
+        bool, typer.Option("--skip-bad-rows", help="Import the good rows and report the bad (exit 3).")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Queue behind a running import instead of exit 5.")
+    ] = False,
+    fmt: OutputOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import sales (StockX, Alias, eBay), market sales (contest) or purchases from CSV files.
+
+    The format is detected from the header unless --format says it. Each file is one batch,
+    all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. Re-importing
+    updates changed rows and leaves identical ones alone.
+
+    Example: soleflip import csv stockx_historical_seller_sales_report.csv
+    """
+    from soleflip_cli import locking, render
+    from soleflip_cli.importers import ImportOptions
+    from soleflip_cli.services import import_ as service
+
+    if input_format not in INPUT_FORMATS:
+        raise UsageError(f"unknown --format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
+    if files.count("-") > 1:
+        raise UsageError("stdin (-) can be read only once")
+    paths = [None if f == "-" else Path(f) for f in files]
+    for path in paths:
+        if path is not None and not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    app_state = state(ctx)
+    settings = app_state.loaded.settings
+    if mapping is not None and mapping not in settings.import_.mappings:
+        known = ", ".join(sorted(settings.import_.mappings)) or "none configured"
+        raise UsageError(
+            f"no mapping named {mapping!r} ({known})", hint="add [import.mappings.NAME] to config.toml"
+        )
+    options = ImportOptions(base_currency=settings.base_currency, mappings=settings.import_.mappings)
+    kwargs: dict[str, Any] = {
+        "fmt": "generic" if mapping and input_format == "auto" else input_format,
+        "mapping": mapping,
+        "options": options,
+        "dry_run": dry_run,
+        "skip_bad_rows": skip_bad_rows,
+    }
+    results: list[ImportResult] = []
+    with locking.run_lock(app_state.engine(), "import", wait=wait):
+        for path in paths:
+            label = "<stdin>" if path is None else str(path)
+            with render.progress(f"Importing {label}", None) as bar, session(ctx) as db:
+                kwargs["progress"] = _advance(bar)
+                if path is None:
+                    result = service.import_stream(db, typer.get_binary_stream("stdin"), **kwargs)
+                else:
+                    result = service.import_file(db, path, **kwargs)
+            _tell(result)
+            results.append(result)
+    _render(results, output_format(fmt, as_json))
+    _finish(results)
+
+
+def _advance(bar: Any) -> Any:
+    if bar is None:
+        return None
+
+    def advance(line: int, total: int) -> None:
+        bar.update(bar.task_ids[0], completed=line, total=total)
+
+    return advance
+
+
+def _tell(result: ImportResult) -> None:
+    from soleflip_cli import render
+
+    if result.encoding == "cp1252":
+        render.warn(f"{result.file} is not UTF-8; read it as Windows-1252 (cp1252)")
+    if result.previous_batch is not None and not result.error_count:
+        render.info(f"{result.file}: the same file was imported in batch {result.previous_batch}")
+    if result.matched:
+        render.info(f"{result.file}: {result.matched} sales matched to pairs in stock (oldest first)")
+    if result.dry_run and not result.error_count:
+        render.info(f"{result.file}: dry run, nothing was written")
+
+
+def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
+    from soleflip_cli import render
+
+    if fmt is OutputFormat.json:
+        data = [r.to_json() for r in results]
+        render.emit_json(data[0] if len(data) == 1 else data)
+        return
+    if fmt is not OutputFormat.table:
+        render.render_rows([r.to_json() for r in results], [*RESULT_COLUMNS, Column("errors")], fmt)
+        return
+    render.render_rows([r.to_json() for r in results], RESULT_COLUMNS, fmt, title="Import")
+    for result in (r for r in results if r.errors):
+        rows = [
+            {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason} for e in result.errors
+        ]
+        render.render_rows(rows, ERROR_COLUMNS, fmt, title=f"Errors in {Path(result.file).name}")
+        if result.error_count > len(result.errors):
+            render.info(
+                f"{result.file}: showing the first {len(result.errors)} of {result.error_count} errors"
+            )
+
+
+def _finish(results: list[ImportResult]) -> None:
+    bad = [r for r in results if r.error_count]
+    if not bad:
+        return
+    hint = None
+    if any(r.rejected and not r.written for r in bad):
+        hint = "fix the rows listed above, or pass --skip-bad-rows to import the good ones"
+    raise FindingsError("\n".join(_problem(r) for r in bad), hint=hint)
+
+
+def _problem(result: ImportResult) -> str:
+    if result.written:
+        return f"{result.file}: {result.rejected} bad rows skipped, the good rows were imported"
+    if result.rejected:
+        return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
+    if result.error_count == 1:  # the file itself (empty, binary, a missing column)
+        return f"{result.file}: {result.errors[0].message}; nothing was imported from it"
+    return f"{result.file}: {result.error_count} problems; nothing was imported from it"
+
+
+@app.command("history")
+def history(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many batches to show.")] = 20,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List import batches, newest first: file, format, counts.
+
+    Example: soleflip import history --json
+    """
+    from soleflip_cli import render
+    from soleflip_cli.services.import_batches import list_batches
+
+    with session(ctx) as db:
+        batches = list_batches(db, limit=limit)
+    render.render_rows(batches_rows(batches), HISTORY_COLUMNS, output_format(fmt, as_json), title="Imports")
+
+
+def batches_rows(batches: list[Any]) -> list[dict[str, Any]]:
+    """Batch summaries as records for rendering."""
+    from soleflip_cli.render import jsonable
+
+    return [jsonable(b) for b in batches]

@@ -1,0 +1,226 @@
+"""Cell parsing shared by the importers: columns by name, money, dates, counts — errors per cell."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+
+from soleflip_cli.importers.base import RowError, Rows
+from soleflip_cli.money import CURRENCIES, MISSING_TOKENS, MoneyParseError, parse_money, quantize
+
+
+def header_key(name: str) -> str:
+    """Header names compare case- and blank-insensitively, `_` as a space (`ORDER_NUMBER`)."""
+    return " ".join(name.replace("_", " ").replace("\ufeff", "").casefold().split())
+
+
+class Columns:
+    """Column positions by header name."""
+
+    def __init__(self, header: Sequence[str]) -> None:
+        self.header = list(header)
+        self._index: dict[str, int] = {}
+        self._spelled: dict[str, int | None] = {}
+        for position, name in enumerate(header):
+            self._index.setdefault(header_key(name), position)
+
+    def __contains__(self, name: str) -> bool:
+        return header_key(name) in self._index
+
+    def has_all(self, names: Sequence[str]) -> bool:
+        """True when every name is a column."""
+        return all(header_key(n) in self._index for n in names)
+
+    def index(self, name: str) -> int | None:
+        """The position of `name`, None when the file lacks it."""
+        try:
+            return self._spelled[name]
+        except KeyError:
+            position = self._spelled[name] = self._index.get(header_key(name))
+            return position
+
+    def position(self, name: str) -> int:
+        """The position of a column the caller checked is there."""
+        position = self.index(name)
+        if position is None:
+            raise KeyError(name)
+        return position
+
+    def first(self, *names: str) -> str | None:
+        """The first of several alternative names the file has, as the file spells it."""
+        for name in names:
+            position = self.index(name)
+            if position is not None:
+                return self.header[position]
+        return None
+
+
+def missing_columns(rows: Rows, columns: Columns, required: Sequence[str]) -> list[RowError]:
+    """One error per required column the header lacks."""
+    return [
+        RowError(rows.header_line, name, "", "required column is missing")
+        for name in required
+        if name not in columns
+    ]
+
+
+def data_rows(rows: Rows, width: int) -> Iterator[tuple[int, list[str]] | RowError]:
+    """Rows with their cells stripped; blank rows skipped; short or long rows rejected whole."""
+    for item in rows:
+        if isinstance(item, RowError):
+            yield item
+            continue
+        line, cells = item
+        if not any(cells):
+            continue
+        cells = [c.strip() for c in cells]
+        if not any(cells):
+            continue
+        if len(cells) < width:
+            yield RowError(
+                line,
+                None,
+                "",
+                f"{len(cells)} fields where the header has {width} (truncated line or wrong delimiter?)",
+            )
+        elif len(cells) > width and any(cells[width:]):
+            yield RowError(line, None, "", f"{len(cells)} fields where the header has {width}")
+        else:
+            yield line, cells
+
+
+def is_missing(text: str | None) -> bool:
+    """True for an empty cell or a placeholder (`N/A`, `--`, `=""`)."""
+    return text is None or text.strip().upper() in MISSING_TOKENS
+
+
+@lru_cache(maxsize=65536)
+def _money(text: str, decimal_comma: bool | None) -> tuple[Decimal, str] | None:
+    parsed = parse_money(text, decimal_comma=decimal_comma)
+    return None if parsed is None else (parsed.amount, parsed.currency)
+
+
+@lru_cache(maxsize=65536)
+def _date(text: str, pattern: str) -> datetime:
+    return datetime.strptime(text, pattern)
+
+
+class Cells:
+    """One row's cells, read by column name; each bad cell is recorded as a RowError."""
+
+    __slots__ = ("cells", "columns", "errors", "line")
+
+    def __init__(self, line: int, cells: list[str], columns: Columns) -> None:
+        self.line = line
+        self.cells = cells
+        self.columns = columns
+        self.errors: list[RowError] = []
+
+    def reject(self, column: str | None, value: str, reason: str) -> None:
+        """Record a bad cell."""
+        self.errors.append(RowError(self.line, column, value, reason))
+
+    def raw(self, name: str) -> str:
+        """The stripped cell, "" when the column is absent."""
+        position = self.columns.index(name)
+        return self.cells[position] if position is not None and position < len(self.cells) else ""
+
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        """The cell as text, None when missing (`N/A`, `--`, empty); required cells must be present."""
+        value = self.raw(name)
+        if is_missing(value):
+            if required:
+                self.reject(name, value, "a value is required")
+            return None
+        return value
+
+    def money(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        negative: bool = False,
+        decimal_comma: bool | None = None,
+    ) -> tuple[Decimal, str] | None:
+        """(amount, currency code or "") rounded to the cent; negatives only when `negative`."""
+        value = self.raw(name)
+        try:
+            parsed = _money(value, decimal_comma)
+        except MoneyParseError:
+            self.reject(name, value, "not an amount of money")
+            return None
+        if parsed is None:
+            if required:
+                self.reject(name, value, "an amount is required")
+            return None
+        amount, code = parsed
+        if amount < 0 and not negative:
+            self.reject(name, value, "must not be negative")
+            return None
+        return quantize(amount, code or "USD"), code
+
+    def currency(self, name: str, default: str | None = None) -> str | None:
+        """An ISO currency code from its own column, else `default`."""
+        value = self.raw(name)
+        if is_missing(value):
+            if default is None:
+                self.reject(name, value, "a currency code is required")
+            return default
+        code = value.upper()
+        if code not in CURRENCIES:
+            self.reject(name, value, "unknown currency code (expected e.g. USD, EUR)")
+            return default
+        return code
+
+    def when(
+        self,
+        name: str,
+        pattern: str,
+        example: str,
+        *,
+        required: bool = True,
+        adjust: Callable[[str], str] | None = None,
+    ) -> datetime | None:
+        """A timestamp read with the format's one pattern; naive times are taken as UTC."""
+        value = self.raw(name)
+        if is_missing(value):
+            if required:
+                self.reject(name, value, f"a date is required (like {example})")
+            return None
+        try:
+            parsed = _date(adjust(value) if adjust else value, pattern)
+        except ValueError:
+            self.reject(name, value, f"not a date like {example}")
+            return None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+    def day(self, name: str, pattern: str, example: str, *, required: bool = True) -> date | None:
+        """A calendar date read with the format's one pattern."""
+        stamp = self.when(name, pattern, example, required=required)
+        return stamp.date() if stamp else None
+
+    def count(self, name: str, *, default: int = 1, maximum: int = 1000) -> int:
+        """A positive whole quantity (default when the column is empty or absent)."""
+        value = self.raw(name)
+        if is_missing(value):
+            return default
+        try:
+            number = int(Decimal(value.replace(",", "")))
+            if Decimal(value.replace(",", "")) != number:
+                raise ValueError(value)
+        except (ArithmeticError, ValueError):
+            self.reject(name, value, "not a whole number")
+            return default
+        if not 1 <= number <= maximum:
+            self.reject(name, value, f"must be between 1 and {maximum}")
+            return default
+        return number
+
+
+def stockx_timestamp(text: str) -> str:
+    """StockX writes `+00` offsets; strptime's %z wants `+0000`."""
+    if len(text) > 3 and text[-3] in "+-" and text[-2:].isdigit():
+        return text + "00"
+    return text

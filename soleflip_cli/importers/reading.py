@@ -1,0 +1,184 @@
+"""Reading CSV exports as they come: BOM, cp1252 fallback, `,` or `;`, preamble lines, stdin."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from soleflip_cli.importers.base import RowError, Rows
+
+CHUNK = 1 << 20
+# Preamble lines (eBay, payments reports) come before the header; a header later than this is not one.
+HEADER_SEARCH_LINES = 30
+FIELD_LIMIT = csv.field_size_limit()
+
+
+class UnreadableFileError(ValueError):
+    """The file is not a CSV text file at all (empty, binary); the message says why."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file ready to read twice: where it is, what to call it, its hash, encoding and size."""
+
+    path: Path
+    name: str
+    sha256: str
+    encoding: str
+    size: int
+    lines: int
+
+
+def prepare(path: Path, name: str) -> Source:
+    """Hash the file and choose its encoding (UTF-8 with or without BOM, else cp1252)."""
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    size = lines = 0
+    printable = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if (nul := chunk.find(b"\x00")) >= 0:
+                raise UnreadableFileError(
+                    f"binary data (a NUL byte at byte {size + nul}), not a CSV text file"
+                )
+            sha.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            printable = printable or bool(chunk.strip(b" \t\r\n,;\xef\xbb\xbf"))
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if not printable:
+        raise UnreadableFileError("the file is empty" if size == 0 else "the file has no data, only blanks")
+    encoding = "utf-8-sig" if utf8 else "cp1252"
+    if not utf8:
+        _check_cp1252(path)
+    return Source(path, name, sha.hexdigest(), encoding, size, lines + 1)
+
+
+def _check_cp1252(path: Path) -> None:
+    with path.open("r", encoding="cp1252", newline="") as handle:
+        try:
+            while handle.read(CHUNK):
+                pass
+        except UnicodeDecodeError as exc:
+            raise UnreadableFileError(
+                "neither UTF-8 nor Windows-1252 text (binary data?); save the export as UTF-8 CSV"
+            ) from exc
+
+
+def spool(stream: IO[bytes], directory: Path | None = None) -> Path:
+    """Copy a stream (stdin) to a temporary file so it can be read twice; the caller deletes it."""
+    handle = tempfile.NamedTemporaryFile(prefix="soleflip-stdin-", suffix=".csv", dir=directory, delete=False)
+    with handle:
+        shutil.copyfileobj(stream, handle, CHUNK)
+    return Path(handle.name)
+
+
+def read_records(source: Source, delimiter: str) -> Iterator[tuple[int, list[str]] | RowError]:
+    """Every CSV record with the physical line it starts on; unreadable records become RowErrors."""
+    with source.path.open("r", encoding=source.encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter, strict=True)
+        end = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                start, end = end + 1, reader.line_num
+                yield RowError(start, None, "", _csv_reason(exc))
+                continue
+            start, end = end + 1, reader.line_num
+            yield start, cells
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {FIELD_LIMIT:,} characters (not a CSV export?)"
+    if "unexpected end of data" in text:
+        return "the file ends inside a quoted field (truncated file?)"
+    return f"malformed CSV ({text})"
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """Where the header is and which delimiter reads it."""
+
+    delimiter: str
+    line: int
+    cells: list[str]
+
+
+def find_header(
+    source: Source,
+    accepts: Callable[[Sequence[str]], bool],
+    *,
+    delimiters: Sequence[str] = (",", ";"),
+    skip_lines: int = 0,
+) -> HeaderMatch | None:
+    """The first record in the first lines that `accepts` takes as a header, trying each delimiter."""
+    for delimiter in delimiters:
+        for index, item in enumerate(read_records(source, delimiter)):
+            if index >= HEADER_SEARCH_LINES:
+                break
+            if isinstance(item, RowError):
+                continue
+            line, cells = item
+            if line <= skip_lines:
+                continue
+            cells = clean_header(cells)
+            if accepts(cells):
+                return HeaderMatch(delimiter, line, cells)
+    return None
+
+
+def first_record(source: Source, delimiter: str = ",", skip_lines: int = 0) -> HeaderMatch | None:
+    """The first non-blank record (what the file's header seems to be), for messages and fallbacks."""
+    for index, item in enumerate(read_records(source, delimiter)):
+        if index >= HEADER_SEARCH_LINES:
+            break
+        if isinstance(item, RowError):
+            continue
+        line, cells = item
+        if line > skip_lines and any(c.strip() for c in cells):
+            return HeaderMatch(delimiter, line, clean_header(cells))
+    return None
+
+
+def clean_header(cells: Sequence[str]) -> list[str]:
+    """Header cells without a BOM, surrounding blanks and trailing empty cells."""
+    cleaned = [c.replace("\ufeff", "").strip() for c in cells]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    return cleaned
+
+
+def table(source: Source, header: HeaderMatch) -> Rows:
+    """The data rows after `header`, with line numbers."""
+
+    def rows() -> Iterator[tuple[int, list[str]] | RowError]:
+        for item in read_records(source, header.delimiter):
+            if isinstance(item, RowError):
+                if item.line > header.line:
+                    yield item
+            elif item[0] > header.line:
+                yield item
+
+    return Rows(header.cells, header.line, rows())

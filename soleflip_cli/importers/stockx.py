@@ -1,0 +1,111 @@
+"""StockX "historical seller sales report" (2022: 37 columns, 2025: 44): payout is the truth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+
+from soleflip_cli.catalog import normalise_sku
+from soleflip_cli.importers.base import FeeLine, Record, RowError, Rows, SaleRecord, Target
+from soleflip_cli.importers.fields import Cells, Columns, data_rows, missing_columns, stockx_timestamp
+
+SIGNATURE = ("Order Number", "Sku Name", "Sku Size", "Listing Price")
+REQUIRED = (
+    "Order Number",
+    "Sale Date",
+    "Item",
+    "Sku Size",
+    "Listing Price",
+    "Total Gross Amount (Total Payout)",
+)
+PAYOUT = "Total Gross Amount (Total Payout)"
+STAMP = "%Y-%m-%d %H:%M:%S %z"
+EXAMPLE = "2022-07-13 09:54:57 +00"
+# Fee columns, each with a "<name> Currency" column beside it.
+FEES = (("Seller Fee", "commission"), ("Payment Processing", "payment"), ("Shipping Fee", "shipping"))
+ADJUSTMENT = "Unlisted fees (listing - payout)"
+
+
+class StockXImporter:
+    """StockX seller sales reports; key `Order Number`; fees kept line by line."""
+
+    name = "stockx"
+    target: Target = "sales"
+    description = "StockX historical seller sales report (2022 and 2025 layouts)"
+
+    def detect(self, header: Sequence[str]) -> bool:
+        """The report's own column names."""
+        return Columns(header).has_all(SIGNATURE)
+
+    def parse(self, rows: Rows) -> Iterator[Record | RowError]:
+        """One SaleRecord per row; fees that don't add up to listing - payout get an adjustment line."""
+        columns = Columns(rows.header)
+        if missing := missing_columns(rows, columns, REQUIRED):
+            yield from missing
+            return
+        currency_column = columns.first("Listing Price Currency", f"{PAYOUT} Currency")
+        seen: dict[str, int] = {}
+        for item in data_rows(rows, len(rows.header)):
+            if isinstance(item, RowError):
+                yield item
+                continue
+            cells = Cells(item[0], item[1], columns)
+            record = _sale(cells, currency_column, seen)
+            if cells.errors:
+                yield from cells.errors
+            elif record is not None:
+                yield record
+
+
+def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int]) -> SaleRecord | None:
+    order = cells.text("Order Number", required=True)
+    if order is not None:
+        if order in seen:
+            cells.reject("Order Number", order, f"duplicate order (first on line {seen[order]})")
+        else:
+            seen[order] = cells.line
+    sold_at = cells.when("Sale Date", STAMP, EXAMPLE, adjust=stockx_timestamp)
+    payout_date = cells.when("Payout date", STAMP, EXAMPLE, required=False, adjust=stockx_timestamp)
+    currency = cells.currency(currency_column) if currency_column else "USD"
+    listing = cells.money("Listing Price", required=True)
+    payout = cells.money(PAYOUT)
+    fees = _fees(cells, currency)
+    vat = cells.money("Total VAT Amount")
+    name = cells.text("Item", required=True)
+    quantity = cells.count("Quantity")
+    if order is None or sold_at is None or listing is None or currency is None or cells.errors:
+        return None
+    if payout is not None:
+        gap = listing[0] - payout[0] - sum((f.amount for f in fees), Decimal(0))
+        if gap:
+            fees = (*fees, FeeLine(ADJUSTMENT, "other", gap))
+    return SaleRecord(
+        line=cells.line,
+        platform="stockx",
+        external_id=order,
+        sold_at=sold_at,
+        sale_price=listing[0],
+        currency=currency,
+        item_name=name,
+        sku=normalise_sku(cells.text("Style")),
+        size=cells.text("Sku Size"),
+        quantity=quantity,
+        fees=fees,
+        payout=payout[0] if payout else None,
+        vat_amount=vat[0] if vat else None,
+        payout_date=payout_date,
+        buyer_country=cells.text("Buyer Destination Country"),
+    )
+
+
+def _fees(cells: Cells, currency: str | None) -> tuple[FeeLine, ...]:
+    lines = []
+    for column, kind in FEES:
+        amount = cells.money(column, negative=True)
+        if amount is None:
+            continue
+        code = cells.text(f"{column} Currency")
+        if code and currency and code.upper() != currency:
+            cells.reject(f"{column} Currency", code, f"differs from the sale's currency {currency}")
+        lines.append(FeeLine(column, kind, amount[0]))
+    return tuple(lines)

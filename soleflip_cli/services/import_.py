@@ -1,0 +1,188 @@
+"""`soleflip import csv`: parse a file with its importer and write it in bulk — all or nothing, one batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers import ImportOptions, choose, reading
+from soleflip_cli.importers.base import Importer, Record, RowError
+from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
+from soleflip_cli.services.import_market import MarketSalesWriter
+from soleflip_cli.services.import_purchases import PurchasesWriter
+from soleflip_cli.services.import_sales import SalesWriter
+
+MAX_ERRORS = 20  # errors kept for display; all are counted
+CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the file
+
+
+class Writer(Protocol):
+    """Writes one file's records of one target, chunk by chunk."""
+
+    def write(self, records: list[Record]) -> None:
+        """Write a chunk."""
+        ...
+
+    def finish(self) -> Counts:
+        """Complete the file (staged rows, matching) and return the counts."""
+        ...
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What importing one file did (or, for a dry run or a rejected file, would have done)."""
+
+    file: str
+    format: str
+    target: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: tuple[RowError, ...]
+    error_count: int
+    batch_id: int | None
+    dry_run: bool = False
+    written: bool = False
+    encoding: str | None = None
+    matched: int = 0
+    previous_batch: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON object of one file."""
+        return {
+            "file": self.file,
+            "format": self.format,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in self.errors],
+            "batch_id": self.batch_id,
+        }
+
+
+def import_stream(session: Session, stream: IO[bytes], **kwargs: Any) -> ImportResult:
+    """import_file for a stream (stdin): it is spooled to a temporary file first."""
+    path = reading.spool(stream)
+    try:
+        return import_file(session, path, name=kwargs.pop("name", "<stdin>"), **kwargs)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    name: str | None = None,
+    fmt: str = "auto",
+    mapping: str | None = None,
+    options: ImportOptions | None = None,
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import one CSV file as one batch: any bad row rejects the whole file unless `skip_bad_rows`.
+
+    A rejected file or a dry run is rolled back here, so the session must hold nothing else of
+    value; otherwise the caller commits. Money keeps the file's currency; naive times are UTC.
+    `progress(line, total_lines)` is called after each chunk. Raises UsageError (exit 2) when the
+    format is unknown or ambiguous.
+    """
+    display = name or str(path)
+    try:
+        source = reading.prepare(path, display)
+    except reading.UnreadableFileError as exc:
+        error = RowError(1, None, "", str(exc))
+        return ImportResult(display, fmt, "", 0, 0, 0, 0, 0, (error,), 1, None, dry_run)
+    importer, rows = choose(source, fmt, mapping, options or ImportOptions())
+    previous = previous_import(session, source.sha256)
+    batch_id = start_batch(
+        session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
+    )
+    scan = _Scan(skip_bad_rows, rows.header_line)
+    writer = _writer(importer, session, batch_id)
+    chunk: list[Record] = []
+    for item in importer.parse(rows):
+        if isinstance(item, RowError):
+            scan.add_error(item)
+            if not scan.writing:
+                chunk.clear()
+            continue
+        scan.records += 1
+        if scan.writing:
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                writer.write(chunk)
+                chunk = []
+        if progress and scan.records % CHUNK == 0:
+            progress(item.line, source.lines)
+    if scan.writing and chunk:
+        writer.write(chunk)
+    failed = scan.error_count > 0 and not skip_bad_rows
+    counts = Counts() if failed else writer.finish()
+    if failed or dry_run:
+        session.rollback()
+        batch: int | None = None
+    else:
+        finish_batch(
+            session, batch_id, rows=scan.records + scan.rejected, rejected=scan.rejected, counts=counts
+        )
+        batch = batch_id
+    return ImportResult(
+        file=display,
+        format=importer.name,
+        target=importer.target,
+        rows=scan.records + scan.rejected,
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
+        rejected=scan.rejected,
+        errors=tuple(scan.errors),
+        error_count=scan.error_count,
+        batch_id=batch,
+        dry_run=dry_run,
+        written=batch is not None,
+        encoding=source.encoding,
+        matched=counts.matched,
+        previous_batch=previous,
+    )
+
+
+class _Scan:
+    """Error bookkeeping while a file is read: first errors kept, bad rows counted."""
+
+    def __init__(self, skip_bad_rows: bool, header_line: int) -> None:
+        self.skip_bad_rows = skip_bad_rows
+        self.header_line = header_line
+        self.errors: list[RowError] = []
+        self.error_count = self.rejected = self.records = 0
+        self._last_line = -1
+
+    @property
+    def writing(self) -> bool:
+        """False once a bad row means the file will be rolled back (nothing more to write)."""
+        return self.skip_bad_rows or self.error_count == 0
+
+    def add_error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(error)
+        if error.line != self._last_line and error.line > self.header_line:
+            self.rejected += 1
+        self._last_line = error.line
+
+
+def _writer(importer: Importer, session: Session, batch_id: int) -> Writer:
+    if importer.target == "purchases":
+        return PurchasesWriter(session, batch_id)
+    if importer.target == "market_sales":
+        return MarketSalesWriter(session, batch_id, source=getattr(importer, "source", importer.name))
+    return SalesWriter(session, batch_id)

@@ -1,0 +1,98 @@
+"""Import batches: one per imported file (name, sha256, format, counts) and the history listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from soleflip_cli.models import ImportBatch, utcnow
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a writer did with the rows it was given."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    matched: int = 0
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """One row of `soleflip import history`."""
+
+    batch_id: int
+    file: str
+    format: str
+    target: str
+    status: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+    sha256: str
+    started_at: datetime
+    finished_at: datetime | None
+
+
+def start_batch(session: Session, *, file: str, sha256: str, format: str, target: str) -> int:
+    """Record a running batch and return its id."""
+    batch = ImportBatch(file_name=file, sha256=sha256, format=format, target=target, status="running")
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def finish_batch(session: Session, batch_id: int, *, rows: int, rejected: int, counts: Counts) -> None:
+    """Store the final counts of a batch that is being committed."""
+    session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch_id)
+        .values(
+            status="done",
+            rows=rows,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            rejected=rejected,
+            finished_at=utcnow(),
+        )
+    )
+
+
+def previous_import(session: Session, sha256: str) -> int | None:
+    """The latest finished batch of a file with these exact bytes, if any."""
+    return session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.sha256 == sha256, ImportBatch.status == "done")
+        .order_by(ImportBatch.id.desc())
+        .limit(1)
+    )
+
+
+def list_batches(session: Session, *, limit: int = 50) -> list[BatchSummary]:
+    """The latest import batches, newest first."""
+    batches = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+    return [
+        BatchSummary(
+            batch_id=b.id,
+            file=b.file_name,
+            format=b.format,
+            target=b.target,
+            status=b.status,
+            rows=b.rows,
+            inserted=b.inserted,
+            updated=b.updated,
+            unchanged=b.unchanged,
+            rejected=b.rejected,
+            sha256=b.sha256,
+            started_at=b.started_at,
+            finished_at=b.finished_at,
+        )
+        for b in batches
+    ]

@@ -1,0 +1,141 @@
+"""Write purchases as inventory pairs in bulk: one pair per unit, keyed `<row key>#<n>`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers.base import PurchaseRecord, Record
+from soleflip_cli.models import InventoryItem, Sale, Supplier, utcnow
+from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_sales import match_in_order
+from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+
+SURPLUS_STATUSES = ("in_stock", "listed")
+
+
+class PurchasesWriter:
+    """Pairs of one purchases file; a changed row updates its pairs' cost, place and condition only."""
+
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.cache = ProductCache(session)
+        self.suppliers: dict[str, int] = {}
+        self.variants: set[int] = set()
+        self.inserted = self.updated = self.unchanged = 0
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
+        chunk = [r for r in records if isinstance(r, PurchaseRecord)]
+        if not chunk:
+            return
+        specs = [(ProductSpec(sku=r.sku, name=r.name), r.size) for r in chunk]
+        self.cache.prepare(specs)
+        self._ensure_suppliers({r.supplier for r in chunk if r.supplier})
+        existing = self._existing([f"{r.key}#1" for r in chunk])
+        new_pairs: list[dict[str, Any]] = []
+        for record, (spec, size) in zip(chunk, specs, strict=True):
+            product_id, variant_id = self.cache.resolve(spec, size)
+            assert variant_id is not None  # the importer rejects sizes it cannot read
+            self.variants.add(variant_id)
+            values = self._values(record, product_id, variant_id)
+            old_hash = existing.get(f"{record.key}#1")
+            if old_hash is None:
+                new_pairs.extend(_pairs(record, values, range(1, record.quantity + 1)))
+                self.inserted += 1
+            elif old_hash == values["content_hash"]:
+                self.unchanged += 1
+            else:
+                new_pairs.extend(self._update(record, values))
+                self.updated += 1
+        if new_pairs:
+            self.session.execute(insert(InventoryItem), new_pairs)
+
+    def _values(self, record: PurchaseRecord, product_id: int, variant_id: int) -> dict[str, Any]:
+        return {
+            "product_id": product_id,
+            "variant_id": variant_id,
+            "purchase_price": record.cost,
+            "purchase_currency": record.currency,
+            "purchase_date": record.purchase_date,
+            "supplier_id": self.suppliers.get(record.supplier) if record.supplier else None,
+            "location": record.location,
+            "condition": record.condition,
+            "box_condition": record.box_condition,
+            "notes": record.notes,
+            "content_hash": record.content_hash(),
+            "import_batch_id": self.batch_id,
+            "updated_at": utcnow(),
+        }
+
+    def _existing(self, keys: list[str]) -> dict[str, str | None]:
+        found: dict[str, str | None] = {}
+        for start in range(0, len(keys), IN_CHUNK):
+            query = select(InventoryItem.source_key, InventoryItem.content_hash).where(
+                InventoryItem.source_key.in_(keys[start : start + IN_CHUNK])
+            )
+            found.update({key: digest for key, digest in self.session.execute(query) if key})
+        return found
+
+    def _update(self, record: PurchaseRecord, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """Update a changed row's pairs; add pairs if its quantity grew, retire unsold ones if it shrank."""
+        pairs = self.session.execute(
+            select(InventoryItem.id, InventoryItem.source_key, InventoryItem.status).where(
+                InventoryItem.source_key.like(f"{record.key}#%")
+            )
+        ).all()
+        numbers = {int(str(p.source_key).rsplit("#", 1)[1]): p for p in pairs}
+        kept = [p.id for n, p in numbers.items() if n <= record.quantity]
+        fields = {k: v for k, v in values.items() if k not in ("product_id", "variant_id")}
+        self.session.execute(update(InventoryItem), [{"id": ident, **fields} for ident in kept])
+        surplus = [p.id for n, p in numbers.items() if n > record.quantity and p.status in SURPLUS_STATUSES]
+        if surplus:
+            self.session.execute(
+                update(InventoryItem).where(InventoryItem.id.in_(surplus)).values(status="removed")
+            )
+        missing = [n for n in range(1, record.quantity + 1) if n not in numbers]
+        return _pairs(record, values, missing)
+
+    def _ensure_suppliers(self, names: set[str]) -> None:
+        wanted = sorted(n for n in names if n not in self.suppliers)
+        if not wanted:
+            return
+        rows = self.session.execute(select(Supplier.name, Supplier.id).where(Supplier.name.in_(wanted)))
+        self.suppliers.update(dict(rows.all()))
+        missing = [n for n in wanted if n not in self.suppliers]
+        if missing:
+            self.session.execute(
+                insert(Supplier),
+                [{"name": n, "created_at": utcnow(), "updated_at": utcnow()} for n in missing],
+            )
+            rows = self.session.execute(select(Supplier.name, Supplier.id).where(Supplier.name.in_(missing)))
+            self.suppliers.update(dict(rows.all()))
+
+    def finish(self) -> Counts:
+        """Let earlier sales without a pair consume the new stock (FIFO), then report the counts."""
+        waiting: list[tuple[datetime, int]] = []
+        variants = sorted(self.variants)
+        for start in range(0, len(variants), IN_CHUNK):
+            query = select(Sale.sold_at, Sale.id).where(
+                Sale.inventory_item_id.is_(None),
+                Sale.status.not_in(NON_SALES),
+                Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
+            )
+            waiting.extend((sold_at, ident) for sold_at, ident in self.session.execute(query))
+        matched = match_in_order(self.session, waiting)
+        return Counts(self.inserted, self.updated, self.unchanged, matched)
+
+
+def _pairs(
+    record: PurchaseRecord, values: dict[str, Any], numbers: Sequence[int] | range
+) -> list[dict[str, Any]]:
+    return [
+        {**values, "source_key": f"{record.key}#{n}", "status": "in_stock", "created_at": utcnow()}
+        for n in numbers
+    ]

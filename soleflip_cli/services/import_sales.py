@@ -1,0 +1,157 @@
+"""Write the user's sales in bulk: insert new, update changed, leave identical; fee lines beside."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers.base import Record, SaleRecord
+from soleflip_cli.models import InventoryItem, Sale, SaleFee, utcnow
+from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.matching import NON_SALES, match_sales
+from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+
+
+@dataclass(frozen=True)
+class _Existing:
+    id: int
+    content_hash: str | None
+    variant_id: int | None
+    inventory_item_id: int | None
+
+
+class SalesWriter:
+    """Sales of one file, keyed by (platform, external id); identical rows are not touched."""
+
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.cache = ProductCache(session)
+        self.inserted = self.updated = self.unchanged = 0
+        self.touched: list[tuple[datetime, int]] = []
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Classify a chunk against the database and write what is new or changed."""
+        chunk = [r for r in records if isinstance(r, SaleRecord)]
+        if not chunk:
+            return
+        specs = [(ProductSpec(sku=r.sku, name=r.item_name), r.size) for r in chunk]
+        self.cache.prepare(specs)
+        existing = self._existing(chunk)
+        new: list[tuple[SaleRecord, dict[str, Any]]] = []
+        changed: list[tuple[SaleRecord, dict[str, Any]]] = []
+        released: list[int] = []
+        for record, (spec, size) in zip(chunk, specs, strict=True):
+            product_id, variant_id = self.cache.resolve(spec, size)
+            values = _values(record, product_id, variant_id, self.batch_id)
+            old = existing.get((record.platform, record.external_id))
+            if old is None:
+                new.append((record, values))
+            elif old.content_hash == values["content_hash"]:
+                self.unchanged += 1
+            else:
+                values["id"] = old.id
+                if old.inventory_item_id and (old.variant_id != variant_id or record.status in NON_SALES):
+                    values["inventory_item_id"] = None
+                    released.append(old.inventory_item_id)
+                changed.append((record, values))
+        self._insert(new)
+        self._update(changed, released)
+
+    def _existing(self, chunk: Sequence[SaleRecord]) -> dict[tuple[str, str], _Existing]:
+        by_platform: dict[str, set[str]] = {}
+        for record in chunk:
+            by_platform.setdefault(record.platform, set()).add(record.external_id)
+        found: dict[tuple[str, str], _Existing] = {}
+        for platform, ids in by_platform.items():
+            keys = sorted(ids)
+            for start in range(0, len(keys), IN_CHUNK):
+                query = select(
+                    Sale.external_id, Sale.id, Sale.content_hash, Sale.variant_id, Sale.inventory_item_id
+                ).where(Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK]))
+                for row in self.session.execute(query):
+                    found[(platform, row.external_id)] = _Existing(
+                        row.id, row.content_hash, row.variant_id, row.inventory_item_id
+                    )
+        return found
+
+    def _insert(self, new: list[tuple[SaleRecord, dict[str, Any]]]) -> None:
+        if not new:
+            return
+        rows = self.session.execute(
+            insert(Sale).returning(Sale.id, Sale.platform, Sale.external_id),
+            [values for _, values in new],
+        )
+        ids = {(platform, external_id): ident for ident, platform, external_id in rows}
+        self._fees((ids[(r.platform, r.external_id)], r) for r, _ in new)
+        self.touched.extend((r.sold_at, ids[(r.platform, r.external_id)]) for r, _ in new)
+        self.inserted += len(new)
+
+    def _update(self, changed: list[tuple[SaleRecord, dict[str, Any]]], released: list[int]) -> None:
+        if not changed:
+            return
+        with_link = [v for _, v in changed if "inventory_item_id" in v]
+        without = [v for _, v in changed if "inventory_item_id" not in v]
+        for group in (with_link, without):
+            if group:
+                self.session.execute(update(Sale), group)
+        if released:
+            self.session.execute(
+                update(InventoryItem).where(InventoryItem.id.in_(released)).values(status="in_stock")
+            )
+        ids = [v["id"] for _, v in changed]
+        self.session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids)))
+        self._fees((v["id"], r) for r, v in changed)
+        self.touched.extend((r.sold_at, v["id"]) for r, v in changed)
+        self.updated += len(changed)
+
+    def _fees(self, sales: Iterable[tuple[int, SaleRecord]]) -> None:
+        rows = [
+            {"sale_id": sale_id, "name": f.name, "kind": f.kind, "amount": f.amount, "currency": r.currency}
+            for sale_id, r in sales
+            for f in r.fees
+        ]
+        if rows:
+            self.session.execute(insert(SaleFee), rows)
+
+    def finish(self) -> Counts:
+        """Let the new and changed sales consume pairs in stock (FIFO), then report the counts."""
+        matched = match_in_order(self.session, self.touched)
+        return Counts(self.inserted, self.updated, self.unchanged, matched)
+
+
+def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:
+    """match_sales over many sales, in date order and in IN-list sized chunks (FIFO holds across chunks)."""
+    ordered = [sale_id for _, sale_id in sorted(sales)]
+    return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
+
+
+def _values(record: SaleRecord, product_id: int, variant_id: int | None, batch_id: int) -> dict[str, Any]:
+    return {
+        "platform": record.platform,
+        "external_id": record.external_id,
+        "product_id": product_id,
+        "variant_id": variant_id,
+        "item_name": record.item_name,
+        "sku": record.sku,
+        "size": record.size,
+        "quantity": record.quantity,
+        "sold_at": record.sold_at,
+        "sale_price": record.sale_price,
+        "fees_total": record.fees_total,
+        "payout": record.payout,
+        "vat_amount": record.vat_amount,
+        "currency": record.currency,
+        "status": record.status,
+        "payout_date": record.payout_date,
+        "buyer_country": record.buyer_country,
+        "source": "csv",
+        "import_batch_id": batch_id,
+        "content_hash": record.content_hash(),
+        "updated_at": utcnow(),
+    }

@@ -1,0 +1,63 @@
+"""The StockX Data Contest layout: market sales keyed by content plus occurrence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from soleflip_cli.importers.base import MarketSaleRecord
+from tests.importers.conftest import FIXTURES, parse_path
+
+
+def _records(path: Path) -> list[MarketSaleRecord]:
+    fmt, records, errors = parse_path(path)
+    assert fmt == "contest" and errors == []
+    return [r for r in records if isinstance(r, MarketSaleRecord)]
+
+
+def test_values() -> None:
+    rows = _records(FIXTURES / "contest.csv")
+    first = rows[0]
+    assert first.name == "adidas Yeezy Boost 350 Low V2 Beluga"
+    assert (first.sale_date, first.sale_price, first.currency) == (
+        date(2017, 9, 1),
+        Decimal("1097.00"),
+        "USD",
+    )
+    assert (first.retail_price, first.release_date) == (Decimal("220.00"), date(2016, 9, 24))
+    assert (first.size, first.region) == ("11", "California")
+    assert rows[3].name == "Air Jordan 1 Retro High Off-White Chicago"
+    assert rows[4].name == "adidas Yeezy Boost 350 V2 Butter"
+    assert sum(r.sale_price for r in rows) == Decimal("4832.00")
+
+
+def test_identical_rows_get_occurrence_numbers() -> None:
+    rows = _records(FIXTURES / "contest.csv")
+    keys = [r.row_key for r in rows]
+    assert len(set(keys)) == len(keys)
+    assert keys[1].rsplit(":", 1)[0] == keys[2].rsplit(":", 1)[0]
+    assert (keys[1][-2:], keys[2][-2:]) == (":1", ":2")
+    assert _records(FIXTURES / "contest.csv")[5].row_key == rows[5].row_key  # stable across runs
+
+
+def test_four_digit_years_give_the_same_keys(write: Callable[..., Path]) -> None:
+    text = (FIXTURES / "contest.csv").read_text()
+    for short, long in (("/17,", "/2017,"), ("/16,", "/2016,"), ("/18,", "/2018,"), ("/19,", "/2019,")):
+        text = text.replace(short, long)
+    assert [r.row_key for r in _records(write(text))] == [
+        r.row_key for r in _records(FIXTURES / "contest.csv")
+    ]
+
+
+def test_bad_rows(write: Callable[..., Path]) -> None:
+    text = (FIXTURES / "contest.csv").read_text()
+    text = text.replace("9/2/17", "13/45/17").replace("$330", "$3x0").replace("$535", "-$535")
+    _, records, errors = parse_path(write(text))
+    assert len(records) == 3
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (5, "Order Date", "not a date like 9/1/17"),
+        (6, "Sale Price", "not an amount of money"),
+        (7, "Sale Price", "must not be negative"),
+    ]
