@@ -51,6 +51,10 @@ class DatabaseError(SoleflipError):
     """The database cannot be opened, migrated or written (exit 1)."""
 
 
+class BackupError(SoleflipError):
+    """A backup, restore, export or copy could not be done; the target was left as it was (exit 1)."""
+
+
 class FindingsError(SoleflipError):
     """The command finished but found problems the caller asked to fail on (exit 3)."""
 
