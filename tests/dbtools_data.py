@@ -30,7 +30,7 @@ from soleflip_cli.models import (
     SyncState,
     Variant,
 )
-from soleflip_cli.services.transfer import model_tables, reset_sequences
+from soleflip_cli.services.transfer import model_tables, reflect_tables, reset_sequences
 from tests.conftest import PG_URL
 
 T0 = datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -227,15 +227,18 @@ def _rows(products: int) -> dict[type[Base], list[dict[str, Any]]]:
     return data
 
 
-def seed(url: str, *, products: int = 12) -> int:
-    """Migrate the database at `url` and bulk-insert a realistic, tricky data set; returns the rows."""
+def seed(url: str, *, products: int = 12, revision: str = "head") -> int:
+    """Migrate the database at `url` (to `revision`) and bulk-insert a realistic, tricky data set.
+
+    Returns the number of rows inserted.
+    """
     engine = db.make_engine(url)
-    db.ensure_schema(engine, lambda _: None)
+    db.upgrade(engine, revision)
     data = _rows(products)
     with engine.begin() as conn:
         for model in (m for t in model_tables() for m in data if m.__table__ is t):
             conn.execute(insert(model), data[model])
-        reset_sequences(conn, model_tables())
+        reset_sequences(conn, reflect_tables(conn))
     engine.dispose()
     return sum(len(rows) for rows in data.values())
 

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import insert
 
 from soleflip_cli import db
@@ -157,3 +159,34 @@ def test_copy_to_itself_and_to_unreachable_server(cli: Cli, db_url: str) -> None
     assert down.exit_code == ExitCode.ERROR
     assert "cannot open the database" in down.stderr and "hunter2" not in down.stderr + down.stdout
     assert "Traceback" not in down.stderr
+
+
+def _previous_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(db.migrations_dir()))
+    previous = ScriptDirectory.from_config(config).get_revision(db.head_revision()).down_revision
+    if not isinstance(previous, str):
+        pytest.skip("there is only one schema revision, so no backup can be older")
+    return previous
+
+
+@pytest.mark.parametrize("portable", [False, True], ids=["native", "portable"])
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_backup_from_an_older_schema_is_restored_and_upgraded(
+    tmp_path: Path, kind: str, portable: bool
+) -> None:
+    previous = _previous_revision()
+    with scratch_database(kind, tmp_path) as source, scratch_database(kind, tmp_path) as target:
+        seed(source, products=3, revision=previous)
+        file = tmp_path / "old.bak"
+        made = Cli(source)("db", "backup", str(file), "--json", *(["--portable"] if portable else []))
+        assert made.exit_code == 0, made.stderr
+        assert json.loads(made.stdout)["schema_revision"] == previous
+        restored = Cli(target)("db", "restore", str(file), "--json")
+        assert restored.exit_code == 0, restored.stderr
+        assert json.loads(restored.stdout)["schema_revision"] == previous
+        assert Cli(target)("db", "status", "--json").stdout.count('"up_to_date": true') == 1
+        engine = db.make_engine(source)
+        db.upgrade(engine)
+        engine.dispose()
+        assert contents(target) == contents(source)
