@@ -9,6 +9,7 @@ import keyring
 import pytest
 from cryptography.fernet import Fernet
 from keyring.backends import fail
+from keyring.errors import KeyringLocked
 
 from soleflip_cli.errors import AuthError, ExitCode
 from soleflip_cli.secrets import SECRET_FILE, SERVICE, open_store
@@ -97,3 +98,25 @@ def test_environment_overrides_stored_credentials(tmp_path: Path, monkeypatch: p
     assert store.get("stockx.client_secret") == "from-env-2"
     assert store.get("stockx.client_id") == "from-env-3"
     assert store.get("stockx.refresh_token") == "stored"
+
+
+class LockedKeyring(MemoryKeyring):
+    """A keyring that exists but refuses every operation (a locked login keyring)."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise KeyringLocked("locked")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise KeyringLocked("locked")
+
+
+@pytest.mark.parametrize("action", ["get", "set", "delete"])
+def test_locked_keyring_is_an_auth_error(tmp_path: Path, action: str) -> None:
+    keyring.set_keyring(LockedKeyring())
+    store = open_store(tmp_path, None)
+    with pytest.raises(AuthError, match="refused to (read|write|delete) a secret") as info:
+        getattr(store, action)(*(["x", "y"] if action == "set" else ["x"]))
+    assert "SOLEFLIP_SECRET_KEY" in str(info.value)

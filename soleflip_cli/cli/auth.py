@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Log in to StockX and manage the stored tokens.", no_args_is_help=True)
 
-PlatformArg = Annotated[str, typer.Argument(help="The marketplace: stockx.", show_default=False)]
+PlatformArg = Annotated[
+    str, typer.Argument(metavar="PLATFORM", help="The marketplace: stockx.", show_default=False)
+]
 STDIN = "-"
 _LABELS = {
     "client_id": "StockX client id",

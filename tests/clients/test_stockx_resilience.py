@@ -315,3 +315,31 @@ def test_not_logged_in_and_missing_api_key(tmp_path: Path) -> None:
         client.search_catalog("x")
     assert "not logged in to StockX" in str(info.value) and "soleflip auth login stockx" in str(info.value)
     assert api.requests == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "error", "message"),
+    [
+        (
+            reply(401, {"error": "invalid_client", "error_description": "x"}),
+            AuthError,
+            "application credentials",
+        ),
+        (reply(400, {"error": "unsupported_grant_type"}), ApiError, r"HTTP 400 \(unsupported_grant_type\)"),
+        (reply(503), ApiError, "after 4 attempts"),
+        (html_403(), ApiError, "login service blocked the request"),
+        (reply(200, {"token_type": "Bearer"}), ApiError, "without an access token"),
+    ],
+)
+def test_token_endpoint_failures(
+    store: SecretStore, answer: httpx.Response, error: type, message: str
+) -> None:
+    store.delete(ACCESS_TOKEN)
+    api = ScriptedApi()
+    api.token(answer)
+    with make_client(api, store, FakeClock()) as client, pytest.raises(error, match=message) as info:
+        client.search_catalog("x")
+    if error is ApiError:
+        assert not isinstance(info.value, AuthError)
+    assert api.api_requests() == []
+    _no_secret_in(str(info.value))

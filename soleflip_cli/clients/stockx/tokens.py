@@ -190,7 +190,12 @@ class TokenManager:
 
     def _grant(self, form: dict[str, str], what: str = "the stored login") -> AccessToken:
         response = self.sender.send(
-            "POST", self.token_url, headers={"Accept": "application/json"}, data=form, limited=False
+            "POST",
+            self.token_url,
+            headers={"Accept": "application/json"},
+            data=form,
+            limited=False,
+            repeatable=True,
         )
         body = _json_or_none(response.content)
         if response.status_code >= 400:
