@@ -94,10 +94,9 @@ def test_listener_takes_one_redirect_and_ignores_other_paths() -> None:
         statuses.append(httpx.get(f"{base}/favicon.ico").status_code)
         statuses.append(httpx.get(f"{base}/callback?code=c1&state=s").status_code)
 
-    def ready() -> None:
-        threading.Thread(target=browser).start()
-
-    assert wait_for_redirect(address, timeout_s=10, ready=ready) == "?code=c1&state=s"
+    thread = threading.Thread(target=browser)
+    assert wait_for_redirect(address, timeout_s=10, ready=thread.start) == "?code=c1&state=s"
+    thread.join(timeout=10)
     assert statuses == [404, 200]
 
 
