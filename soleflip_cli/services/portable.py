@@ -35,7 +35,8 @@ ENCODING_NOTE = (
 )
 # What a damaged or foreign archive raises while it is read; each becomes a BackupError.
 _DAMAGED = (OSError, ValueError, KeyError, TypeError, EOFError, csv.Error, zipfile.BadZipFile, zlib.error)
-csv.field_size_limit(2**31 - 1)  # notes and cursors may exceed csv's 128 KiB default
+# Notes and sync cursors may exceed csv's 128 KiB field default; raised only while reading an archive.
+_ARCHIVE_FIELD_LIMIT = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,13 @@ class PortableArchive:
             raise _damaged(self.path, exc) from None
 
     def _rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Row]]:
+        previous = csv.field_size_limit(_ARCHIVE_FIELD_LIMIT)
+        try:
+            yield from self._read_rows(entry, table, batch_size)
+        finally:
+            csv.field_size_limit(previous)
+
+    def _read_rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Row]]:
         with self._open(entry.file) as raw:
             reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
             header = next(reader, [])
