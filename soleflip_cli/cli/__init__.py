@@ -11,6 +11,7 @@ from soleflip_cli.cli import auth as auth_cli
 from soleflip_cli.cli import catalog as catalog_cli
 from soleflip_cli.cli import config as config_cli
 from soleflip_cli.cli import db as db_cli
+from soleflip_cli.cli import forecast as forecast_cli
 from soleflip_cli.cli import import_ as import_cli
 from soleflip_cli.cli import price as price_cli
 from soleflip_cli.cli import sync as sync_cli
@@ -40,6 +41,7 @@ app.add_typer(auth_cli.app, name="auth")
 app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(sync_cli.app, name="sync")
 app.add_typer(import_cli.app, name="import")
+app.add_typer(forecast_cli.app, name="forecast")
 app.command("paths")(config_cli.paths)
 
 

@@ -1,0 +1,181 @@
+"""Forecast accuracy and speed on the StockX contest data imported as market sales (issue 7 protocol).
+
+Protocol: daily unit sales per series; 3 back-to-back 28-day windows ending on the last day
+(2019-02-13); a series is scored in a window when it has >= 84 days since its first sale;
+RMSSE scaled by the series' in-sample one-step naive MSE, averaged over series and windows.
+The chosen method of each window is picked on earlier windows only. Prints every method's
+RMSSE per level, the chosen RMSSE and its ratio to seasonal naive, and wall times; then the
+same procedure on the 3 windows before those (a check that the design is not fit to the end).
+
+Usage: python bench/forecast_contest.py [--db URL] [--csv PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from soleflip_cli import db
+from soleflip_cli.catalog import parse_size
+from soleflip_cli.models import MarketSale, Product, Variant
+from soleflip_cli.services.forecast import LEVELS, backtest_sales
+from soleflip_cli.services.products import product_key
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTEST = ROOT.parent / "shared" / "data" / "stockx-contest-2019.csv"
+SOURCE = "bench-contest"
+TARGETS = {"sku": 0.66, "brand/total": 2.40}
+
+
+def load_contest(session: Session, path: Path) -> int:
+    """Bulk-load the contest CSV into products, variants and market_sales (skipped when loaded)."""
+    loaded = session.scalar(select(func.count()).select_from(MarketSale).where(MarketSale.source == SOURCE))
+    if loaded:
+        return int(loaded)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+    products: dict[str, dict[str, object]] = {}
+    for row in rows:
+        key = product_key(None, row["Sneaker Name"])
+        products.setdefault(
+            key, {"product_key": key, "name": row["Sneaker Name"].replace("-", " "), "brand": row["Brand"]}
+        )
+    session.execute(insert(Product), list(products.values()))
+    ids = dict(session.execute(select(Product.product_key, Product.id)).tuples().all())
+    sizes = {(ids[product_key(None, r["Sneaker Name"])], r["Shoe Size"]) for r in rows}
+    variants = []
+    for product_id, raw in sorted(sizes):
+        size = parse_size(raw)
+        variants.append(
+            {"product_id": product_id, "size": raw, "size_norm": size.norm, "size_system": size.system}
+        )
+    session.execute(insert(Variant), variants)
+    variant_ids = {
+        (p, s): v for v, p, s in session.execute(select(Variant.id, Variant.product_id, Variant.size))
+    }
+    seen: Counter[str] = Counter()
+    sales = []
+    for row in rows:
+        content = "|".join(row[k] for k in sorted(row))
+        seen[content] += 1
+        product_id = ids[product_key(None, row["Sneaker Name"])]
+        sales.append(
+            {
+                "source": SOURCE,
+                "row_key": hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()[:40],
+                "product_id": product_id,
+                "variant_id": variant_ids[(product_id, row["Shoe Size"])],
+                "sale_date": datetime.strptime(row["Order Date"], "%m/%d/%y").date(),
+                "sale_price": Decimal(row["Sale Price"].replace("$", "").replace(",", "")),
+                "currency": "USD",
+                "region": row["Buyer Region"],
+            }
+        )
+    for start in range(0, len(sales), 20_000):
+        session.execute(insert(MarketSale), sales[start : start + 20_000])
+    return len(sales)
+
+
+def _fmt(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:6.3f}"
+
+
+def report(session: Session, as_of: date | None, title: str) -> dict[str, tuple[float, float, float]]:
+    """Backtest every level, print the table, return {level: (chosen rmsse, naive rmsse, seconds)}."""
+    print(f"\n== {title} ==")
+    out = {}
+    for level in LEVELS:
+        began = time.perf_counter()
+        (result,) = backtest_sales(session, levels=[level], source="market", as_of=as_of)
+        seconds = time.perf_counter() - began
+        bt = result.result
+        assert bt is not None
+        print(f"\n{level}: {bt.series} series, as of {result.as_of}, wall {seconds:.2f} s")
+        print("  method           rmsse   mase   wape    bias  cov80  cov95  vs-snaive  seconds")
+        for m in bt.methods:
+            s = m.scores
+            print(
+                f"  {m.method:15s} {_fmt(s.rmsse)} {_fmt(s.mase)} {_fmt(s.wape)} {_fmt(s.bias)} "
+                f"{_fmt(s.coverage_80)} {_fmt(s.coverage_95)}    {_fmt(m.ratio_to_seasonal_naive)} "
+                f"{m.seconds:8.3f}"
+            )
+        picks = ", ".join(w.method for w in bt.windows)
+        ratio = (
+            bt.chosen.rmsse / bt.seasonal_naive_rmsse if bt.chosen.rmsse and bt.seasonal_naive_rmsse else None
+        )
+        print(
+            f"  CHOSEN (per window: {picks}) rmsse {_fmt(bt.chosen.rmsse)}, ratio to seasonal naive "
+            f"{_fmt(ratio)}, coverage 80/95 {_fmt(bt.chosen.coverage_80)}/{_fmt(bt.chosen.coverage_95)}; "
+            f"next forecast uses {bt.chosen_method}"
+        )
+        weight = sum(w.series for w in bt.windows)
+        out[level] = (bt.chosen.rmsse or 0.0, bt.seasonal_naive_rmsse or 0.0, seconds, weight)
+    brand, total = out["brand"], out["total"]
+    combined = (brand[0] * brand[3] + total[0] * total[3]) / (brand[3] + total[3])
+    print(f"\nbrand/total (all {brand[3] + total[3]} series-windows pooled): chosen rmsse {combined:.3f}")
+    out["brand/total"] = (combined, 0.0, brand[2] + total[2], 0)
+    return out
+
+
+def time_cli(url: str) -> float:
+    """Wall time of `forecast backtest --by sku` and `forecast sales --by sku` (subprocesses, one core)."""
+    pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
+    soleflip = [sys.executable, "-m", "soleflip_cli", "--db", url, "--quiet"]
+    began = time.perf_counter()
+    for args in (["backtest", "--by", "sku"], ["sales", "--by", "sku"]):
+        subprocess.run(
+            [*pin, *soleflip, "forecast", *args, "--source", "market", "--json"],
+            check=True,
+            capture_output=True,
+        )
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    """Load (once), benchmark, print."""
+    # One core, as the target says; numpy is not imported yet, so this reaches OpenBLAS.
+    assert "numpy" not in sys.modules
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="sqlite:////tmp/soleflip-bench-forecast.db")
+    parser.add_argument("--csv", type=Path, default=CONTEST)
+    args = parser.parse_args()
+    if not args.csv.exists():
+        sys.exit(f"contest data not found at {args.csv}")
+    engine = db.make_engine(args.db)
+    db.ensure_schema(engine, lambda message: print(message, file=sys.stderr))
+    with db.session_scope(engine) as session:
+        began = time.perf_counter()
+        rows = load_contest(session, args.csv)
+        print(f"market sales loaded: {rows} ({time.perf_counter() - began:.1f} s)")
+    with db.session_scope(engine) as session:
+        latest = report(session, None, "evaluation: the last 3 windows (2018-11-22 .. 2019-02-13)")
+        earlier = report(session, date(2019, 2, 13) - timedelta(days=84), "check: the 3 windows before those")
+    cli_seconds = time_cli(args.db)
+    print("\n== targets ==")
+    sku = latest["sku"]
+    print(
+        f"sku chosen rmsse {sku[0]:.3f} (target <= {TARGETS['sku']}); ratio to seasonal naive "
+        f"{sku[0] / sku[1]:.3f} (target <= 0.85)"
+    )
+    print(f"brand/total chosen rmsse {latest['brand/total'][0]:.3f} (target <= {TARGETS['brand/total']})")
+    print(f"50 SKUs backtested + forecast through the CLI on one core: {cli_seconds:.1f} s (target < 20 s)")
+    print(f"earlier-windows check: sku {earlier['sku'][0]:.3f} vs seasonal naive {earlier['sku'][1]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
