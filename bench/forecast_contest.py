@@ -1,5 +1,8 @@
 """Forecast accuracy and speed on the StockX contest data imported as market sales (issue 7 protocol).
 
+The data is imported once with `soleflip import csv --format contest` (brands come from the
+product names: adidas, Nike, Jordan).
+
 Protocol: daily unit sales per series; 3 back-to-back 28-day windows ending on the last day
 (2019-02-13); a series is scored in a window when it has >= 84 days since its first sale;
 RMSSE scaled by the series' in-sample one-step naive MSE, averaged over series and windows.
@@ -13,80 +16,43 @@ Usage: python bench/forecast_contest.py [--db URL] [--csv PATH]
 from __future__ import annotations
 
 import argparse
-import csv
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import time
-from collections import Counter
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soleflip_cli import db
-from soleflip_cli.catalog import parse_size
-from soleflip_cli.models import MarketSale, Product, Variant
+from soleflip_cli.models import MarketSale
 from soleflip_cli.services.forecast import LEVELS, backtest_sales
-from soleflip_cli.services.products import product_key
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEST = ROOT.parent / "shared" / "data" / "stockx-contest-2019.csv"
-SOURCE = "bench-contest"
+SOURCE = "stockx-contest"
 TARGETS = {"sku": 0.66, "brand/total": 2.40}
 
 
-def load_contest(session: Session, path: Path) -> int:
-    """Bulk-load the contest CSV into products, variants and market_sales (skipped when loaded)."""
-    loaded = session.scalar(select(func.count()).select_from(MarketSale).where(MarketSale.source == SOURCE))
+def load_contest(url: str, path: Path) -> str:
+    """Import the contest CSV as market sales with `soleflip import csv --format contest` (once)."""
+    engine = db.make_engine(url)
+    db.ensure_schema(engine, lambda message: print(message, file=sys.stderr))
+    with db.session_scope(engine) as session:
+        loaded = session.scalar(
+            select(func.count()).select_from(MarketSale).where(MarketSale.source == SOURCE)
+        )
+    engine.dispose()
     if loaded:
-        return int(loaded)
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [{k.strip(): v.strip() for k, v in row.items()} for row in csv.DictReader(handle)]
-    products: dict[str, dict[str, object]] = {}
-    for row in rows:
-        key = product_key(None, row["Sneaker Name"])
-        products.setdefault(
-            key, {"product_key": key, "name": row["Sneaker Name"].replace("-", " "), "brand": row["Brand"]}
-        )
-    session.execute(insert(Product), list(products.values()))
-    ids = dict(session.execute(select(Product.product_key, Product.id)).tuples().all())
-    sizes = {(ids[product_key(None, r["Sneaker Name"])], r["Shoe Size"]) for r in rows}
-    variants = []
-    for product_id, raw in sorted(sizes):
-        size = parse_size(raw)
-        variants.append(
-            {"product_id": product_id, "size": raw, "size_norm": size.norm, "size_system": size.system}
-        )
-    session.execute(insert(Variant), variants)
-    variant_ids = {
-        (p, s): v for v, p, s in session.execute(select(Variant.id, Variant.product_id, Variant.size))
-    }
-    seen: Counter[str] = Counter()
-    sales = []
-    for row in rows:
-        content = "|".join(row[k] for k in sorted(row))
-        seen[content] += 1
-        product_id = ids[product_key(None, row["Sneaker Name"])]
-        sales.append(
-            {
-                "source": SOURCE,
-                "row_key": hashlib.sha256(f"{content}#{seen[content]}".encode()).hexdigest()[:40],
-                "product_id": product_id,
-                "variant_id": variant_ids[(product_id, row["Shoe Size"])],
-                "sale_date": datetime.strptime(row["Order Date"], "%m/%d/%y").date(),
-                "sale_price": Decimal(row["Sale Price"].replace("$", "").replace(",", "")),
-                "currency": "USD",
-                "region": row["Buyer Region"],
-            }
-        )
-    for start in range(0, len(sales), 20_000):
-        session.execute(insert(MarketSale), sales[start : start + 20_000])
-    return len(sales)
+        return f"market sales already imported: {loaded}"
+    began = time.perf_counter()
+    command = [sys.executable, "-m", "soleflip_cli", "--db", url, "--quiet", "import", "csv", str(path)]
+    subprocess.run([*command, "--format", "contest"], check=True, capture_output=True)
+    seconds = time.perf_counter() - began
+    return f"imported {path.name} with `soleflip import csv --format contest` in {seconds:.1f} s"
 
 
 def _fmt(value: float | None) -> str:
@@ -156,12 +122,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.csv.exists():
         sys.exit(f"contest data not found at {args.csv}")
+    print(load_contest(args.db, args.csv))
     engine = db.make_engine(args.db)
-    db.ensure_schema(engine, lambda message: print(message, file=sys.stderr))
-    with db.session_scope(engine) as session:
-        began = time.perf_counter()
-        rows = load_contest(session, args.csv)
-        print(f"market sales loaded: {rows} ({time.perf_counter() - began:.1f} s)")
     with db.session_scope(engine) as session:
         latest = report(session, None, "evaluation: the last 3 windows (2018-11-22 .. 2019-02-13)")
         earlier = report(session, date(2019, 2, 13) - timedelta(days=84), "check: the 3 windows before those")
