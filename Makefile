@@ -30,3 +30,4 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/sync_stockx.py
