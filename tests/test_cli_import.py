@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -197,3 +198,28 @@ def test_packaged_demo_files_import_cleanly(cli: Cli) -> None:
         ("stockx", 15, 15, 0),
     ]
     assert "14 sales matched to pairs in stock" in _flat(result.stderr)
+
+
+def test_generic_mapping_from_config(cli: Cli) -> None:
+    home = Path(os.environ["SOLEFLIP_HOME"])
+    (home / "config.toml").write_text(
+        "[import.mappings.shop]\n"
+        'platform = "shopify"\n'
+        'date_format = "%Y-%m-%d %H:%M:%S %z"\n'
+        'columns = { external_id = "Name", sold_at = "Created at", sku = "Lineitem sku", '
+        'item_name = "Lineitem name", size = "Size", sale_price = "Lineitem price", payout = "Payout", '
+        'currency = "Currency" }\n'
+    )
+    path = str(FIXTURES / "generic-sales.csv")
+    result = cli("import", "csv", path, "--mapping", "shop", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert (json.loads(result.stdout)["format"], json.loads(result.stdout)["inserted"]) == ("generic:shop", 3)
+    assert json.loads(cli("import", "csv", path, "--json").stdout)["unchanged"] == 3  # auto finds the mapping
+    assert cli("import", "csv", path, "--format", "stockx", "--mapping", "shop").exit_code == ExitCode.USAGE
+
+
+def test_input_formats_match_the_importers() -> None:
+    from soleflip_cli.cli.import_ import INPUT_FORMATS
+    from soleflip_cli.importers import FORMATS
+
+    assert INPUT_FORMATS == FORMATS

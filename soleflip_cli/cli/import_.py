@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="Import marketplace exports and purchases from CSV files.", no_args_is_help=True)
 
-INPUT_FORMATS = ("auto", "stockx", "alias", "contest", "purchases")
+INPUT_FORMATS = (
+    "auto",
+    "stockx",
+    "alias",
+    "ebay-orders",
+    "ebay-transactions",
+    "contest",
+    "purchases",
+    "generic",
+)
 RESULT_COLUMNS = [
     Column("file"),
     Column("format"),
@@ -97,14 +106,9 @@ def import_csv(
             raise UsageError(f"{path}: no such file")
     app_state = state(ctx)
     settings = app_state.loaded.settings
-    if mapping is not None and mapping not in settings.import_.mappings:
-        known = ", ".join(sorted(settings.import_.mappings)) or "none configured"
-        raise UsageError(
-            f"no mapping named {mapping!r} ({known})", hint="add [import.mappings.NAME] to config.toml"
-        )
     options = ImportOptions(base_currency=settings.base_currency, mappings=settings.import_.mappings)
     kwargs: dict[str, Any] = {
-        "fmt": "generic" if mapping and input_format == "auto" else input_format,
+        "fmt": input_format,
         "mapping": mapping,
         "options": options,
         "dry_run": dry_run,
@@ -145,6 +149,10 @@ def _tell(result: ImportResult) -> None:
         render.info(f"{result.file}: the same file was imported in batch {result.previous_batch}")
     if result.matched:
         render.info(f"{result.file}: {result.matched} sales matched to pairs in stock (oldest first)")
+    if result.attached:
+        render.info(
+            f"{result.file}: fees and payouts applied to {result.attached} sales from the payments report"
+        )
     if result.dry_run and not result.error_count:
         render.info(f"{result.file}: dry run, nothing was written")
 
@@ -202,16 +210,12 @@ def history(
 
     Example: soleflip import history --json
     """
+    from dataclasses import asdict
+
     from soleflip_cli import render
     from soleflip_cli.services.import_batches import list_batches
 
     with session(ctx) as db:
         batches = list_batches(db, limit=limit)
-    render.render_rows(batches_rows(batches), HISTORY_COLUMNS, output_format(fmt, as_json), title="Imports")
-
-
-def batches_rows(batches: list[Any]) -> list[dict[str, Any]]:
-    """Batch summaries as records for rendering."""
-    from soleflip_cli.render import jsonable
-
-    return [jsonable(b) for b in batches]
+    rows = [asdict(b) for b in batches]
+    render.render_rows(rows, HISTORY_COLUMNS, output_format(fmt, as_json), title="Imports")

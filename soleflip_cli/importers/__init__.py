@@ -12,13 +12,15 @@ from soleflip_cli.importers import reading
 from soleflip_cli.importers.alias import AliasImporter
 from soleflip_cli.importers.base import Importer, Rows
 from soleflip_cli.importers.contest import ContestImporter
+from soleflip_cli.importers.ebay import EbayOrdersImporter, EbayTransactionsImporter
+from soleflip_cli.importers.generic import GenericImporter
 from soleflip_cli.importers.purchases import PurchasesImporter
 from soleflip_cli.importers.stockx import StockXImporter
 
 if TYPE_CHECKING:
     from soleflip_cli.config import MappingSettings
 
-FORMATS = ("auto", "stockx", "alias", "contest", "purchases")
+FORMATS = ("auto", "stockx", "alias", "ebay-orders", "ebay-transactions", "contest", "purchases", "generic")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ def builtin(options: ImportOptions) -> list[Importer]:
     return [
         StockXImporter(),
         AliasImporter(),
+        EbayOrdersImporter(),
+        EbayTransactionsImporter(),
         ContestImporter(),
         PurchasesImporter(default_currency=options.base_currency, today=options.today),
     ]
@@ -46,7 +50,9 @@ def choose(
     """The importer for `source` and its rows: the one asked for, else the one its header matches."""
     if mapping is not None and fmt not in ("auto", "generic"):
         raise UsageError(f"--mapping goes with --format generic, not --format {fmt}")
-    if fmt == "auto" and mapping is None:
+    if fmt == "generic" or mapping is not None:
+        return _generic(source, mapping, options)
+    if fmt == "auto":
         return _detect(source, options)
     importers = {i.name: i for i in builtin(options)}
     if fmt not in importers:
@@ -57,17 +63,40 @@ def choose(
     return importer, reading.table(source, header)
 
 
+def _generic(source: reading.Source, name: str | None, options: ImportOptions) -> tuple[Importer, Rows]:
+    if name is None:
+        raise UsageError("--format generic needs --mapping NAME", hint=_MAPPING_HINT)
+    settings = options.mappings.get(name)
+    if settings is None:
+        known = ", ".join(sorted(options.mappings)) or "none configured"
+        raise UsageError(f"no mapping named {name!r} ({known})", hint=_MAPPING_HINT)
+    importer = GenericImporter(name, settings, base_currency=options.base_currency, today=options.today)
+    delimiters = (settings.delimiter,) if settings.delimiter else (",", ";")
+    skip = settings.skip_lines
+    header = reading.find_header(source, importer.detect, delimiters=delimiters, skip_lines=skip)
+    header = header or reading.first_record(source, delimiters[0], skip)
+    if header is None:
+        raise UsageError(f"{source.name}: no header after the {skip} lines the mapping skips")
+    return importer, reading.table(source, header)
+
+
 def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, Rows]:
     importers = builtin(options)
     header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
+    if header is None:
+        mapped: list[Importer] = [
+            GenericImporter(n, m, base_currency=options.base_currency, today=options.today)
+            for n, m in sorted(options.mappings.items())
+        ]
+        header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in mapped))
+        importers = mapped
     if header is None:
         seen = reading.first_record(source)
         shown = ", ".join(repr(c) for c in (seen.cells if seen else [])[:8])
         raise UsageError(
             f"{source.name}: cannot tell the export format from the header ({shown or 'none found'}); "
             f"known formats: {', '.join(FORMATS[1:])}",
-            hint="pass --format NAME, or map the columns in config.toml ([import.mappings.NAME]) "
-            "and pass --mapping NAME",
+            hint=_MAPPING_HINT,
         )
     matches = [i for i in importers if i.detect(header.cells)]
     if len(matches) > 1:
@@ -76,3 +105,8 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
             f"{source.name}: the header fits several formats ({names})", hint="pass --format NAME"
         )
     return matches[0], reading.table(source, header)
+
+
+_MAPPING_HINT = (
+    "pass --format NAME, or map the columns in config.toml ([import.mappings.NAME]) and pass --mapping NAME"
+)

@@ -13,6 +13,7 @@ from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import Importer, Record, RowError
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
 from soleflip_cli.services.import_market import MarketSalesWriter
+from soleflip_cli.services.import_payments import PaymentsWriter
 from soleflip_cli.services.import_purchases import PurchasesWriter
 from soleflip_cli.services.import_sales import SalesWriter
 
@@ -51,6 +52,7 @@ class ImportResult:
     written: bool = False
     encoding: str | None = None
     matched: int = 0
+    attached: int = 0
     previous_batch: int | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -152,6 +154,7 @@ def import_file(
         written=batch is not None,
         encoding=source.encoding,
         matched=counts.matched,
+        attached=counts.attached,
         previous_batch=previous,
     )
 
@@ -183,6 +186,8 @@ class _Scan:
 def _writer(importer: Importer, session: Session, batch_id: int) -> Writer:
     if importer.target == "purchases":
         return PurchasesWriter(session, batch_id)
+    if importer.target == "payments":
+        return PaymentsWriter(session, batch_id)
     if importer.target == "market_sales":
         return MarketSalesWriter(session, batch_id, source=getattr(importer, "source", importer.name))
     return SalesWriter(session, batch_id)

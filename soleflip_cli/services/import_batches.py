@@ -19,6 +19,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     matched: int = 0
+    attached: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,14 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import Record, SaleRecord
-from soleflip_cli.models import InventoryItem, Sale, SaleFee, utcnow
+from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import NON_SALES, match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+
+# Platforms whose fees and payouts come from a separate payments report.
+PAYMENT_PLATFORMS = {"ebay"}
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,14 @@ class SalesWriter:
         self.cache = ProductCache(session)
         self.inserted = self.updated = self.unchanged = 0
         self.touched: list[tuple[datetime, int]] = []
+        self.platforms: set[str] = set()
 
     def write(self, records: Sequence[Record]) -> None:
         """Classify a chunk against the database and write what is new or changed."""
         chunk = [r for r in records if isinstance(r, SaleRecord)]
         if not chunk:
             return
+        self.platforms.update(r.platform for r in chunk)
         specs = [(ProductSpec(sku=r.sku, name=r.item_name), r.size) for r in chunk]
         self.cache.prepare(specs)
         existing = self._existing(chunk)
@@ -106,6 +112,10 @@ class SalesWriter:
             )
         ids = [v["id"] for _, v in changed]
         self.session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids)))
+        # Payment lines already applied to these sales are applied again to the new values.
+        self.session.execute(
+            update(PaymentTransaction).where(PaymentTransaction.sale_id.in_(ids)).values(sale_id=None)
+        )
         self._fees((v["id"], r) for r, v in changed)
         self.touched.extend((r.sold_at, v["id"]) for r, v in changed)
         self.updated += len(changed)
@@ -122,7 +132,8 @@ class SalesWriter:
     def finish(self) -> Counts:
         """Let the new and changed sales consume pairs in stock (FIFO), then report the counts."""
         matched = match_in_order(self.session, self.touched)
-        return Counts(self.inserted, self.updated, self.unchanged, matched)
+        attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
+        return Counts(self.inserted, self.updated, self.unchanged, matched, attached)
 
 
 def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:

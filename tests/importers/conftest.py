@@ -15,10 +15,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 Parsed = tuple[str, list[Record], list[RowError]]
 
 
-def parse_path(path: Path, fmt: str = "auto", options: ImportOptions | None = None) -> Parsed:
+def parse_path(
+    path: Path, fmt: str = "auto", options: ImportOptions | None = None, mapping: str | None = None
+) -> Parsed:
     """(format name, records, errors) of a file, as the import service would read it."""
     source = reading.prepare(path, path.name)
-    importer, rows = choose(source, fmt, None, options or ImportOptions(today=date(2025, 1, 1)))
+    importer, rows = choose(source, fmt, mapping, options or ImportOptions(today=date(2025, 1, 1)))
     records: list[Record] = []
     errors: list[RowError] = []
     for item in importer.parse(rows):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from soleflip_cli.errors import UsageError
 from soleflip_cli.importers.base import MarketSaleRecord, SaleRecord
 from tests.conftest import SAMPLES, SHARED_DATA
 from tests.importers.conftest import parse_path
@@ -53,3 +54,20 @@ def test_contest_file() -> None:
         "2017-09-01",
         "2019-02-13",
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("ebay-orders-report-header-80col.csv", "ebay-orders"),
+        ("ebay-orders-report-header-82col.csv", "ebay-orders"),
+        ("ebay-transaction-report-header.csv", "ebay-transactions"),
+    ],
+)
+def test_ebay_headers_are_detected(name: str, fmt: str) -> None:
+    assert parse_path(_real(SAMPLES / name)) == (fmt, [], [])
+
+
+def test_shopify_needs_a_mapping() -> None:
+    with pytest.raises(UsageError, match="cannot tell the export format"):
+        parse_path(_real(SAMPLES / "shopify-orders-export-header.csv"))

@@ -1,0 +1,191 @@
+"""Any other CSV through a named mapping in config.toml (`[import.mappings.NAME]`), hledger-style."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from soleflip_cli.catalog import normalise_sku
+from soleflip_cli.errors import ConfigError
+from soleflip_cli.importers.base import (
+    FeeLine,
+    Occurrences,
+    Record,
+    RowError,
+    Rows,
+    SaleRecord,
+    Target,
+    digest,
+)
+from soleflip_cli.importers.fields import Cells, Columns, data_rows
+from soleflip_cli.importers.purchases import REQUIRED as PURCHASE_REQUIRED
+from soleflip_cli.importers.purchases import PurchasesImporter
+
+if TYPE_CHECKING:
+    from soleflip_cli.config import MappingSettings
+
+SALE_FIELDS = (
+    "external_id",
+    "sold_at",
+    "sale_price",
+    "currency",
+    "sku",
+    "size",
+    "item_name",
+    "quantity",
+    "fees_total",
+    "payout",
+    "payout_date",
+    "status",
+    "buyer_country",
+)
+SALE_REQUIRED = ("sold_at", "sale_price")
+PURCHASE_FIELDS = (
+    "sku",
+    "size",
+    "name",
+    "cost",
+    "currency",
+    "purchase_date",
+    "supplier",
+    "location",
+    "condition",
+    "box_condition",
+    "quantity",
+    "notes",
+)
+FEES = "Fees"
+ADJUSTMENT = "Unlisted fees (price - payout)"
+
+
+class GenericImporter:
+    """Columns named by the mapping; the mapping's date format and decimal separator, never guessed."""
+
+    def __init__(
+        self, name: str, mapping: MappingSettings, *, base_currency: str, today: date | None
+    ) -> None:
+        self.name = f"generic:{name}"
+        self.mapping = mapping
+        self.target: Target = mapping.target
+        self.description = f"your mapping [import.mappings.{name}] ({mapping.target})"
+        self.default_currency = mapping.currency or base_currency
+        self.decimal_comma = mapping.decimal_separator == ","
+        self.example = datetime(2024, 3, 15, 14, 30, tzinfo=UTC).strftime(mapping.date_format)
+        fields, required = (
+            (SALE_FIELDS, SALE_REQUIRED) if self.target == "sales" else (PURCHASE_FIELDS, PURCHASE_REQUIRED)
+        )
+        where = f"[import.mappings.{name}] columns"
+        if unknown := sorted(set(mapping.columns) - set(fields)):
+            raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(fields)}")
+        if missing := [f for f in required if f not in mapping.columns]:
+            raise ConfigError(f"{where}: map a column to {', '.join(missing)} (needed for {mapping.target})")
+        if self.target == "sales" and not {"sku", "item_name"} & set(mapping.columns):
+            raise ConfigError(f"{where}: map a column to sku or item_name")
+        self._purchases = PurchasesImporter(
+            default_currency=self.default_currency,
+            today=today,
+            columns={field: (column,) for field, column in mapping.columns.items()},
+            date_format=mapping.date_format,
+            decimal_comma=self.decimal_comma,
+            name=self.name,
+        )
+
+    def detect(self, header: Sequence[str]) -> bool:
+        """True when the header has every column the mapping names."""
+        return Columns(header).has_all(list(self.mapping.columns.values()))
+
+    def parse(self, rows: Rows) -> Iterator[Record | RowError]:
+        """Purchases go through the purchases importer; sales are read here."""
+        if self.target == "purchases":
+            yield from self._purchases.parse(rows)
+            return
+        columns = Columns(rows.header)
+        mapped = self.mapping.columns
+        if missing := [c for c in mapped.values() if c not in columns]:
+            yield from (RowError(rows.header_line, c, "", "required column is missing") for c in missing)
+            return
+        occurrences = Occurrences()
+        seen: dict[str, int] = {}
+        for item in data_rows(rows, len(rows.header)):
+            if isinstance(item, RowError):
+                yield item
+                continue
+            cells = Cells(item[0], item[1], columns)
+            record = self._sale(cells, occurrences, seen)
+            if cells.errors:
+                yield from cells.errors
+            elif record is not None:
+                yield record
+
+    def _sale(self, cells: Cells, occurrences: Occurrences, seen: dict[str, int]) -> SaleRecord | None:
+        col = self.mapping.columns.get
+
+        def text(field: str) -> str | None:
+            column = col(field)
+            return cells.text(column) if column else None
+
+        def money(field: str, *, required: bool = False) -> tuple[Decimal, str] | None:
+            column = col(field)
+            if column is None:
+                return None
+            return cells.money(
+                column, required=required, negative=field != "sale_price", decimal_comma=self.decimal_comma
+            )
+
+        sold_at = cells.when(self.mapping.columns["sold_at"], self.mapping.date_format, self.example)
+        price = money("sale_price", required=True)
+        fees, payout = money("fees_total"), money("payout")
+        payout_column = col("payout_date")
+        paid = (
+            cells.when(payout_column, self.mapping.date_format, self.example, required=False)
+            if payout_column
+            else None
+        )
+        currency_column = col("currency")
+        currency = cells.currency(currency_column, "") if currency_column else ""
+        quantity_column = col("quantity")
+        quantity = cells.count(quantity_column) if quantity_column else 1
+        sku, name = normalise_sku(text("sku")), text("item_name")
+        if sku is None and name is None:
+            cells.reject(col("sku") or col("item_name"), "", "a SKU or a product name is required")
+        external = text("external_id")
+        if external is not None:
+            if external in seen:
+                cells.reject(
+                    col("external_id"), external, f"duplicate order (first on line {seen[external]})"
+                )
+            seen.setdefault(external, cells.line)
+        if cells.errors or sold_at is None or price is None:
+            return None
+        if external is None:
+            size = text("size")
+            external = "row:" + occurrences.key(digest(sold_at.isoformat(), sku, size, name))
+        return SaleRecord(
+            line=cells.line,
+            platform=self.mapping.platform.casefold(),
+            external_id=external,
+            sold_at=sold_at,
+            sale_price=price[0],
+            currency=currency or price[1] or self.default_currency,
+            item_name=name,
+            sku=sku,
+            size=text("size"),
+            quantity=quantity,
+            fees=_fee_lines(price[0], fees[0] if fees else None, payout[0] if payout else None),
+            payout=payout[0] if payout else (price[0] - fees[0] if fees else None),
+            payout_date=paid,
+            buyer_country=text("buyer_country"),
+            status=(text("status") or "completed").casefold(),
+        )
+
+
+def _fee_lines(price: Decimal, fees: Decimal | None, payout: Decimal | None) -> tuple[FeeLine, ...]:
+    """Fee lines that explain price - payout (the payout, when given, is the truth)."""
+    lines = [FeeLine(FEES, "other", fees)] if fees else []
+    if payout is not None:
+        gap = price - payout - (fees or 0)
+        if gap:
+            lines.append(FeeLine(ADJUSTMENT if fees else FEES, "other", gap))
+    return tuple(lines)

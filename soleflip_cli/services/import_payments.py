@@ -1,0 +1,182 @@
+"""Payment report lines (eBay): stored as they arrive, applied to their orders' sales as fees and payout."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers.base import PaymentRecord, Record
+from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.product_cache import IN_CHUNK
+
+
+class PaymentsWriter:
+    """Lines of one payments report, keyed by (platform, row key); changed lines are re-applied."""
+
+    def __init__(self, session: Session, batch_id: int) -> None:
+        self.session = session
+        self.batch_id = batch_id
+        self.platforms: set[str] = set()
+        self.inserted = self.updated = self.unchanged = 0
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Insert new lines, update changed ones (to be applied again), leave identical ones."""
+        chunk = [r for r in records if isinstance(r, PaymentRecord)]
+        self.platforms.update(r.platform for r in chunk)
+        existing: dict[tuple[str, str], tuple[int, str | None]] = {}
+        for platform in {r.platform for r in chunk}:
+            keys = sorted({r.row_key for r in chunk if r.platform == platform})
+            for start in range(0, len(keys), IN_CHUNK):
+                query = select(
+                    PaymentTransaction.row_key, PaymentTransaction.id, PaymentTransaction.content_hash
+                ).where(
+                    PaymentTransaction.platform == platform,
+                    PaymentTransaction.row_key.in_(keys[start : start + IN_CHUNK]),
+                )
+                existing.update(
+                    {(platform, key): (ident, digest) for key, ident, digest in self.session.execute(query)}
+                )
+        new, changed = [], []
+        for record in chunk:
+            values = _values(record, self.batch_id)
+            old = existing.get((record.platform, record.row_key))
+            if old is None:
+                new.append(values)
+            elif old[1] == values["content_hash"]:
+                self.unchanged += 1
+            else:
+                changed.append({"id": old[0], **values, "sale_id": None})
+        if new:
+            self.session.execute(insert(PaymentTransaction), new)
+        if changed:
+            self.session.execute(update(PaymentTransaction), changed)
+        self.inserted += len(new)
+        self.updated += len(changed)
+
+    def finish(self) -> Counts:
+        """Apply every line not yet applied to its sale, then report the counts."""
+        attached = sum(attach_payments(self.session, platform) for platform in sorted(self.platforms))
+        return Counts(self.inserted, self.updated, self.unchanged, attached=attached)
+
+
+def _values(record: PaymentRecord, batch_id: int) -> dict[str, Any]:
+    lines = [{"name": f.name, "kind": f.kind, "amount": str(f.amount)} for f in record.fees]
+    return {
+        "platform": record.platform,
+        "row_key": record.row_key,
+        "type": record.type,
+        "occurred_at": record.occurred_at,
+        "order_number": record.order_number,
+        "item_id": record.item_id,
+        "net_amount": record.net_amount,
+        "gross_amount": record.gross_amount,
+        "fees_total": sum((f.amount for f in record.fees), Decimal(0)) if record.fees else None,
+        "fee_lines": json.dumps(lines) if lines else None,
+        "currency": record.currency,
+        "payout_date": record.payout_date,
+        "payout_id": record.payout_id,
+        "content_hash": record.content_hash(),
+        "import_batch_id": batch_id,
+    }
+
+
+@dataclass
+class _Totals:
+    payout: Decimal = Decimal(0)
+    payout_date: datetime | None = None
+    fees: list[dict[str, Any]] | None = None
+
+
+def attach_payments(session: Session, platform: str) -> int:
+    """Recompute fees and payout of every sale that has payment lines not applied yet; returns sales updated.
+
+    A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
+    label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
+    a line without an item goes to the order's first sale. Sales are keyed `order:item`.
+    """
+    pending = set(
+        session.scalars(
+            select(PaymentTransaction.order_number).where(
+                PaymentTransaction.platform == platform,
+                PaymentTransaction.sale_id.is_(None),
+                PaymentTransaction.order_number.is_not(None),
+            )
+        )
+    )
+    if not pending:
+        return 0
+    by_order: dict[str, dict[str, int]] = defaultdict(dict)
+    for sale_id, external_id in session.execute(
+        select(Sale.id, Sale.external_id).where(Sale.platform == platform)
+    ):
+        order, _, item = external_id.partition(":")
+        if order in pending:
+            by_order[order][item] = sale_id
+    totals: dict[int, _Totals] = defaultdict(_Totals)
+    links = []
+    orders = sorted(by_order)
+    for start in range(0, len(orders), IN_CHUNK):
+        query = select(
+            PaymentTransaction.id,
+            PaymentTransaction.order_number,
+            PaymentTransaction.item_id,
+            PaymentTransaction.net_amount,
+            PaymentTransaction.payout_date,
+            PaymentTransaction.fee_lines,
+            PaymentTransaction.currency,
+        ).where(
+            PaymentTransaction.platform == platform,
+            PaymentTransaction.order_number.in_(orders[start : start + IN_CHUNK]),
+        )
+        for line in session.execute(query.order_by(PaymentTransaction.occurred_at, PaymentTransaction.id)):
+            sales = by_order[str(line.order_number)]
+            found = sales.get(line.item_id or "") or (min(sales.values()) if not line.item_id else None)
+            if found is None:
+                continue
+            sale_id = found
+            total = totals[sale_id]
+            total.payout += line.net_amount or 0
+            if line.payout_date and (total.payout_date is None or line.payout_date > total.payout_date):
+                total.payout_date = line.payout_date
+            total.fees = (total.fees or []) + [
+                dict(f, currency=line.currency) for f in json.loads(line.fee_lines or "[]")
+            ]
+            links.append({"id": line.id, "sale_id": sale_id})
+    if not totals:
+        return 0
+    _apply(session, totals)
+    session.execute(update(PaymentTransaction), links)
+    return len(totals)
+
+
+def _apply(session: Session, totals: dict[int, _Totals]) -> None:
+    ids = sorted(totals)
+    rows = []
+    fees: list[dict[str, Any]] = []
+    for sale_id in ids:
+        total = totals[sale_id]
+        lines = total.fees or []
+        rows.append(
+            {
+                "id": sale_id,
+                "payout": total.payout,
+                "fees_total": sum((Decimal(f["amount"]) for f in lines), Decimal(0)),
+                "payout_date": total.payout_date,
+                "updated_at": utcnow(),
+            }
+        )
+        fees.extend({"sale_id": sale_id, **f, "amount": Decimal(f["amount"])} for f in lines)
+    session.execute(update(Sale), rows)
+    for start in range(0, len(ids), IN_CHUNK):
+        session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids[start : start + IN_CHUNK])))
+    if fees:
+        session.execute(insert(SaleFee), fees)

@@ -1,0 +1,109 @@
+"""Generic CSVs through `[import.mappings.NAME]`: the mapping's columns, date format and separator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from soleflip_cli.config import MappingSettings
+from soleflip_cli.errors import ConfigError, UsageError
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.importers.base import FeeLine, PurchaseRecord, SaleRecord
+from soleflip_cli.importers.generic import GenericImporter
+from tests.importers.conftest import FIXTURES, parse_path
+
+SHOP = MappingSettings(
+    target="sales",
+    platform="Shopify",
+    date_format="%Y-%m-%d %H:%M:%S %z",
+    columns={
+        "external_id": "Name",
+        "sold_at": "Created at",
+        "sku": "Lineitem sku",
+        "item_name": "Lineitem name",
+        "size": "Size",
+        "sale_price": "Lineitem price",
+        "fees_total": "Fees",
+        "payout": "Payout",
+        "currency": "Currency",
+    },
+)
+GERMAN = MappingSettings(
+    target="purchases",
+    date_format="%d.%m.%Y",
+    decimal_separator=",",
+    delimiter=";",
+    currency="EUR",
+    skip_lines=1,
+    columns={
+        "sku": "Artikelnummer",
+        "size": "Größe",
+        "cost": "Preis",
+        "purchase_date": "Datum",
+        "supplier": "Händler",
+    },
+)
+OPTIONS = ImportOptions(today=date(2025, 1, 1), mappings={"shop": SHOP, "de": GERMAN})
+
+
+def test_sales_mapping_is_auto_detected() -> None:
+    fmt, records, errors = parse_path(FIXTURES / "generic-sales.csv", options=OPTIONS)
+    assert (fmt, errors) == ("generic:shop", [])
+    sales = [r for r in records if isinstance(r, SaleRecord)]
+    first = sales[0]
+    assert (first.platform, first.external_id, first.sku, first.size) == (
+        "shopify",
+        "#1001",
+        "DD1391-100",
+        "10",
+    )
+    assert first.sold_at == datetime(2026, 5, 14, 10, 23, 45, tzinfo=UTC)
+    assert (first.sale_price, first.payout, first.fees) == (
+        Decimal("135.00"),
+        Decimal("126.90"),
+        (FeeLine("Fees", "other", Decimal("8.10")),),
+    )
+    assert (sales[1].fees, sales[1].payout) == ((), None)
+    assert (sales[2].sku, sales[2].item_name, sales[2].fees) == (
+        None,
+        "Used laces",
+        (FeeLine("Fees", "other", Decimal("0.50")),),
+    )
+
+
+def test_purchases_mapping_decimal_comma_cp1252_preamble() -> None:
+    fmt, records, errors = parse_path(FIXTURES / "generic-purchases-de.csv", "generic", OPTIONS, "de")
+    assert (fmt, errors) == ("generic:de", [])
+    rows = [r for r in records if isinstance(r, PurchaseRecord)]
+    assert [(r.line, r.sku, r.size, r.cost, r.currency, r.purchase_date, r.supplier) for r in rows] == [
+        (3, "DD1391-100", "10", Decimal("119.99"), "EUR", date(2024, 3, 1), "Snipes"),
+        (4, "DH6927-111", "10.5", Decimal("1209.00"), "EUR", date(2024, 3, 2), "Snipes"),
+    ]
+
+
+def test_mapping_errors_are_config_errors() -> None:
+    with pytest.raises(ConfigError, match=r"unknown field\(s\) price"):
+        GenericImporter("x", MappingSettings(columns={"price": "P"}), base_currency="USD", today=None)
+    with pytest.raises(ConfigError, match="map a column to sold_at, sale_price"):
+        GenericImporter("x", MappingSettings(columns={"sku": "S"}), base_currency="USD", today=None)
+
+
+def test_mapping_name_is_checked(write: Callable[..., Path]) -> None:
+    with pytest.raises(UsageError, match=r"no mapping named 'nope' \(de, shop\)"):
+        from soleflip_cli.importers import choose, reading
+
+        choose(reading.prepare(FIXTURES / "generic-sales.csv", "x"), "generic", "nope", OPTIONS)
+
+
+def test_bad_rows_follow_the_mapping(write: Callable[..., Path]) -> None:
+    text = (FIXTURES / "generic-sales.csv").read_text().replace("2026-05-15 09:00:00 +0100", "15/05/2026")
+    text = text.replace("#1003", "#1001")
+    _, _, errors = parse_path(write(text), options=OPTIONS)
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (3, "Created at", "not a date like 2024-03-15 14:30:00 +0000"),
+        (4, "Name", "duplicate order (first on line 2)"),
+    ]

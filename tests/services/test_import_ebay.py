@@ -1,0 +1,52 @@
+"""eBay orders and payments reports in either order: fees and payouts attach to the right sales."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.models import PaymentTransaction, Sale
+from soleflip_cli.services.import_ import import_file
+from tests.importers.conftest import FIXTURES
+
+ORDERS, PAYMENTS = FIXTURES / "ebay-orders.csv", FIXTURES / "ebay-transactions.csv"
+EXPECTED = {
+    "12-11111-11111:110000000001": (Decimal("118.26"), Decimal("30.74"), 4),
+    "12-22222-22222:110000000002": (Decimal("170.90"), Decimal("89.10"), 3),
+    "12-22222-22222:110000000003": (Decimal("929.60"), Decimal("80.40"), 2),
+}
+
+
+def _sales(session: Session) -> dict[str, tuple[Decimal | None, Decimal | None, int]]:
+    session.expire_all()
+    sales = session.scalars(select(Sale).where(Sale.platform == "ebay"))
+    return {s.external_id: (s.payout, s.fees_total, len(s.fees)) for s in sales}
+
+
+@pytest.mark.parametrize("orders_first", [True, False])
+def test_fees_attach_whichever_report_comes_first(session: Session, orders_first: bool) -> None:
+    first, second = (ORDERS, PAYMENTS) if orders_first else (PAYMENTS, ORDERS)
+    a = import_file(session, first, options=ImportOptions())
+    b = import_file(session, second, options=ImportOptions())
+    assert (a.attached, b.attached) == ((0, 3) if orders_first else (0, 3))
+    assert _sales(session) == EXPECTED
+    assert (
+        session.scalar(select(func.count()).where(PaymentTransaction.sale_id.is_(None))) == 1
+    )  # the payout line
+    again = [import_file(session, p, options=ImportOptions()) for p in (ORDERS, PAYMENTS)]
+    assert [(r.inserted, r.updated, r.unchanged, r.attached) for r in again] == [(0, 0, 3, 0), (0, 0, 6, 0)]
+    assert _sales(session) == EXPECTED
+
+
+def test_changed_order_line_keeps_its_fees(session: Session, tmp_path: object) -> None:
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, PAYMENTS, options=ImportOptions())
+    path = tmp_path / "orders.csv"  # type: ignore[operator]
+    path.write_text(ORDERS.read_text(encoding="utf-8-sig").replace("$135.00", "$136.00"), encoding="utf-8")
+    result = import_file(session, path, options=ImportOptions())
+    assert (result.updated, result.unchanged, result.attached) == (1, 2, 1)
+    assert _sales(session) == EXPECTED
