@@ -17,7 +17,9 @@ from soleflip_cli.importers.base import RowError, Rows
 CHUNK = 1 << 20
 # Preamble lines (eBay, payments reports) come before the header; a header later than this is not one.
 HEADER_SEARCH_LINES = 30
-FIELD_LIMIT = csv.field_size_limit()
+# csv's default field limit: a bigger field means a broken file (an unclosed quote would otherwise
+# read the rest of the file into one field). Set while reading: the limit is process-global.
+FIELD_LIMIT = 131_072
 
 
 class UnreadableFileError(ValueError):
@@ -92,6 +94,14 @@ def spool(stream: IO[bytes], directory: Path | None = None) -> Path:
 
 def read_records(source: Source, delimiter: str) -> Iterator[tuple[int, list[str]] | RowError]:
     """Every CSV record with the physical line it starts on; unreadable records become RowErrors."""
+    previous = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        yield from _records(source, delimiter)
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _records(source: Source, delimiter: str) -> Iterator[tuple[int, list[str]] | RowError]:
     with source.path.open("r", encoding=source.encoding, newline="") as handle:
         reader = csv.reader(handle, delimiter=delimiter, strict=True)
         end = 0
