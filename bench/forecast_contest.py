@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli import db
 from soleflip_cli.models import MarketSale
-from soleflip_cli.services.forecast import LEVELS, backtest_sales
+from soleflip_cli.services.forecast import LEVELS
+from soleflip_cli.services.forecast_backtest import backtest_sales
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEST = ROOT.parent / "shared" / "data" / "stockx-contest-2019.csv"
@@ -59,40 +60,36 @@ def _fmt(value: float | None) -> str:
     return "   n/a" if value is None else f"{value:6.3f}"
 
 
-def report(session: Session, as_of: date | None, title: str) -> dict[str, tuple[float, float, float]]:
-    """Backtest every level, print the table, return {level: (chosen rmsse, naive rmsse, seconds)}."""
+def report(session: Session, as_of: date | None, title: str) -> dict[str, tuple[float, float]]:
+    """Backtest every level and print its table; returns {level: (chosen rmsse, seasonal naive rmsse)}."""
     print(f"\n== {title} ==")
-    out = {}
+    out: dict[str, tuple[float, float]] = {}
+    weights: dict[str, int] = {}
     for level in LEVELS:
         began = time.perf_counter()
-        (result,) = backtest_sales(session, levels=[level], source="market", as_of=as_of)
+        (bt,) = backtest_sales(session, levels=[level], source="market", as_of=as_of)
         seconds = time.perf_counter() - began
-        bt = result.result
-        assert bt is not None
-        print(f"\n{level}: {bt.series} series, as of {result.as_of}, wall {seconds:.2f} s")
+        assert bt.rmsse is not None and bt.seasonal_naive_rmsse is not None, bt.note
+        print(f"\n{level}: {bt.series} series, as of {bt.as_of}, wall {seconds:.2f} s")
         print("  method           rmsse   mase   wape    bias  cov80  cov95  vs-snaive  seconds")
         for m in bt.methods:
-            s = m.scores
             print(
-                f"  {m.method:15s} {_fmt(s.rmsse)} {_fmt(s.mase)} {_fmt(s.wape)} {_fmt(s.bias)} "
-                f"{_fmt(s.coverage_80)} {_fmt(s.coverage_95)}    {_fmt(m.ratio_to_seasonal_naive)} "
+                f"  {m.method:15s} {_fmt(m.rmsse)} {_fmt(m.mase)} {_fmt(m.wape)} {_fmt(m.bias)} "
+                f"{_fmt(m.coverage_80)} {_fmt(m.coverage_95)}    {_fmt(m.ratio_to_seasonal_naive)} "
                 f"{m.seconds:8.3f}"
             )
-        picks = ", ".join(w.method for w in bt.windows)
-        ratio = (
-            bt.chosen.rmsse / bt.seasonal_naive_rmsse if bt.chosen.rmsse and bt.seasonal_naive_rmsse else None
-        )
+        picks = ", ".join(w.method for w in bt.window_choices)
         print(
-            f"  CHOSEN (per window: {picks}) rmsse {_fmt(bt.chosen.rmsse)}, ratio to seasonal naive "
-            f"{_fmt(ratio)}, coverage 80/95 {_fmt(bt.chosen.coverage_80)}/{_fmt(bt.chosen.coverage_95)}; "
-            f"next forecast uses {bt.chosen_method}"
+            f"  CHOSEN (per window: {picks}) rmsse {_fmt(bt.rmsse)}, ratio to seasonal naive "
+            f"{_fmt(bt.ratio_to_seasonal_naive)}, coverage 80/95 {_fmt(bt.coverage_80)}/"
+            f"{_fmt(bt.coverage_95)}; next forecast uses {bt.chosen_method}"
         )
-        weight = sum(w.series for w in bt.windows)
-        out[level] = (bt.chosen.rmsse or 0.0, bt.seasonal_naive_rmsse or 0.0, seconds, weight)
-    brand, total = out["brand"], out["total"]
-    combined = (brand[0] * brand[3] + total[0] * total[3]) / (brand[3] + total[3])
-    print(f"\nbrand/total (all {brand[3] + total[3]} series-windows pooled): chosen rmsse {combined:.3f}")
-    out["brand/total"] = (combined, 0.0, brand[2] + total[2], 0)
+        out[level] = (bt.rmsse, bt.seasonal_naive_rmsse)
+        weights[level] = sum(w.series for w in bt.window_choices)
+    pooled = weights["brand"] + weights["total"]
+    combined = (out["brand"][0] * weights["brand"] + out["total"][0] * weights["total"]) / pooled
+    print(f"\nbrand/total (all {pooled} series-windows pooled): chosen rmsse {combined:.3f}")
+    out["brand/total"] = (combined, 0.0)
     return out
 
 

@@ -14,7 +14,8 @@ from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, se
 
 if TYPE_CHECKING:
     from soleflip_cli.render import OutputFormat
-    from soleflip_cli.services.forecast import LevelBacktest, SalesForecast
+    from soleflip_cli.services.forecast import SalesForecast
+    from soleflip_cli.services.forecast_backtest import LevelBacktest
     from soleflip_cli.services.forecast_stock import StockOutlook
 
 app = typer.Typer(
@@ -148,7 +149,8 @@ def backtest(
     Example: soleflip forecast backtest --by sku --source market --json
     """
     _single_threaded_blas()
-    from soleflip_cli.services.forecast import LEVELS, backtest_sales
+    from soleflip_cli.services.forecast import LEVELS
+    from soleflip_cli.services.forecast_backtest import backtest_sales
 
     with session(ctx) as s:
         results = backtest_sales(
@@ -189,7 +191,6 @@ def stock(
 
 
 _LABELS = {"total": [], "brand": ["brand"], "sku": ["sku", "name"], "sku-size": ["sku", "name", "size"]}
-_METRICS = ("rmsse", "mase", "wape", "bias", "coverage_80", "coverage_95")
 
 
 def _render_sales(result: SalesForecast, fmt: OutputFormat) -> None:
@@ -205,68 +206,11 @@ def _render_sales(result: SalesForecast, fmt: OutputFormat) -> None:
     render.render_rows(rows, columns, fmt, title=f"Forecast by {result.by} ({result.freq})")
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
-
-
-def _level_object(level: LevelBacktest) -> dict[str, Any]:
-    result = level.result
-    head: dict[str, Any] = {
-        "by": level.by,
-        "source": level.source,
-        "as_of": level.as_of,
-        "horizon": level.horizon,
-        "windows": level.windows,
-    }
-    if result is None:
-        need = 84 + level.horizon
-        note = f"not enough history: a series needs {need} days of sales to score one window"
-        empty = dict.fromkeys(_METRICS)
-        return {
-            **head,
-            "series": 0,
-            "chosen_method": None,
-            **empty,
-            "seasonal_naive_rmsse": None,
-            "ratio_to_seasonal_naive": None,
-            "window_choices": [],
-            "methods": [],
-            "note": note,
-        }
-    chosen = {m: _round(getattr(result.chosen, m)) for m in _METRICS}
-    return {
-        **head,
-        "series": result.series,
-        "chosen_method": result.chosen_method,
-        **chosen,
-        "seasonal_naive_rmsse": _round(result.seasonal_naive_rmsse),
-        "ratio_to_seasonal_naive": _ratio(result.chosen.rmsse, result.seasonal_naive_rmsse),
-        "window_choices": [
-            {"first_day": w.first_period, "method": w.method, "rmsse": _round(w.rmsse), "series": w.series}
-            for w in result.windows
-        ],
-        "methods": [
-            {
-                "method": m.method,
-                **{k: _round(getattr(m.scores, k)) for k in _METRICS},
-                "ratio_to_seasonal_naive": _round(m.ratio_to_seasonal_naive),
-                "fallbacks": m.fallbacks,
-                "seconds": round(m.seconds, 3),
-            }
-            for m in result.methods
-        ],
-        "note": None,
-    }
-
-
-def _ratio(value: float | None, base: float | None) -> float | None:
-    return None if value is None or not base else round(value / base, 4)
-
-
 def _render_backtests(levels: list[LevelBacktest], fmt: OutputFormat) -> None:
     from soleflip_cli import render
+    from soleflip_cli.services.forecast_backtest import METRICS
 
-    objects = [_level_object(level) for level in levels]
+    objects = [render.jsonable(level) for level in levels]
     if fmt is render.OutputFormat.json:
         render.emit_json(objects)
         return
@@ -277,17 +221,10 @@ def _render_backtests(levels: list[LevelBacktest], fmt: OutputFormat) -> None:
     rows = []
     for obj in objects:
         choices = ", ".join(w["method"] for w in obj["window_choices"])
-        rows.append(
-            {
-                "by": obj["by"],
-                "method": "auto",
-                **{k: obj[k] for k in _METRICS},
-                "ratio_to_seasonal_naive": obj["ratio_to_seasonal_naive"],
-                "note": obj["note"] or f"chosen per window: {choices}; next: {obj['chosen_method']}",
-            }
-        )
+        note = obj["note"] or f"chosen per window: {choices}; next: {obj['chosen_method']}"
+        rows.append({**obj, "method": "auto", "fallbacks": None, "seconds": None, "note": note})
         rows += [{"by": obj["by"], **m, "note": None} for m in obj["methods"]]
-    keys = ["by", "method", *_METRICS, "ratio_to_seasonal_naive", "fallbacks", "seconds", "note"]
+    keys = ["by", "method", *METRICS, "ratio_to_seasonal_naive", "fallbacks", "seconds", "note"]
     columns = [render.Column(k, numeric=k not in ("by", "method", "note")) for k in keys]
     render.render_rows(rows, columns, fmt, title="Backtest (daily units)")
 

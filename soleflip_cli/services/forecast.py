@@ -1,4 +1,4 @@
-"""Sales forecasts and backtests per level, from the user's own sales or imported market sales."""
+"""Sales forecasts per level, and the SQL that loads daily own or market sales for them."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from soleflip_cli.errors import NotFoundError, UsageError
 from soleflip_cli.models import MarketSale, Product, Sale, Variant
 from soleflip_cli.money import quantize
 from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.services.products import product_key
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from soleflip_cli.analytics.backtest import Backtest
 
 LEVELS = ("total", "brand", "sku", "sku-size")
 SOURCES = ("own", "market")
@@ -29,7 +28,7 @@ DEFAULT_HORIZON = {"day": 28, "week": 4, "month": 1}
 PRICE_DAYS = 90
 # ARIMA (about 0.1 s a fit) is tried only on levels with at most this many series.
 ARIMA_MAX_SERIES = 10
-_KEYS = {"total": ["total"], "brand": ["brand"], "sku": ["product"], "sku-size": ["product", "size"]}
+KEYS = {"total": ["total"], "brand": ["brand"], "sku": ["product"], "sku-size": ["product", "size"]}
 
 
 @dataclass(frozen=True)
@@ -70,18 +69,6 @@ class SalesForecast:
     rows: list[ForecastRow]
 
 
-@dataclass(frozen=True)
-class LevelBacktest:
-    """Backtest of one level (None fields when the history was too short to score a window)."""
-
-    by: str
-    source: str
-    as_of: date
-    horizon: int
-    windows: int
-    result: Backtest | None
-
-
 def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
     """The UTC calendar day of a timestamp column, on SQLite and PostgreSQL."""
     if dialect == "postgresql":
@@ -93,8 +80,8 @@ def _filters(skus: Sequence[str], product_ids: Sequence[int] | None) -> list[Col
     filters: list[ColumnElement[bool]] = []
     if skus:
         wanted = [s for s in (normalise_sku(v) for v in skus) if s]
-        names = [v.strip().lower() for v in skus]
-        filters.append(or_(Product.sku.in_(wanted), func.lower(Product.name).in_(names)))
+        names = [product_key(None, v) for v in skus if v.strip()]
+        filters.append(or_(Product.sku.in_(wanted), Product.product_key.in_(names)))
     if product_ids is not None:
         filters.append(Product.id.in_(product_ids))
     return filters
@@ -176,7 +163,8 @@ def load_sales(
 ) -> pd.DataFrame:
     """Daily units and revenue per product, size and currency up to `as_of`, aggregated in SQL.
 
-    `skus` match a product's SKU or name; `product_ids` restrict to those products.
+    `skus` match a product's SKU, or the name of a product without one (case, spaces and
+    hyphens ignored); `product_ids` restrict to those products.
     Columns: day (datetime64), product (series key), sku, name, brand, size, currency, units,
     revenue (Decimal, in `currency`), total (a constant key for the total level).
     """
@@ -205,7 +193,8 @@ def load_sales(
     return frame
 
 
-def _check(by: str, freq: str) -> None:
+def check_level(by: str, freq: str) -> None:
+    """Refuse an unknown level or frequency (exit 2)."""
     if by not in LEVELS:
         raise UsageError(f"unknown level {by!r}; use one of: {', '.join(LEVELS)}")
     if freq not in DEFAULT_HORIZON:
@@ -227,13 +216,13 @@ def forecast_sales(
     from soleflip_cli.analytics.forecast import forecast_panel
     from soleflip_cli.analytics.panel import build_panel
 
-    _check(by, freq)
+    check_level(by, freq)
     steps = horizon or DEFAULT_HORIZON[freq]
     if steps < 1:
         raise UsageError("--horizon must be at least 1")
     end = as_of or default_as_of(session, source)
     frame = load_sales(session, source=source, skus=skus, as_of=end)
-    panel = build_panel(frame, _KEYS[by], freq, end)
+    panel = build_panel(frame, KEYS[by], freq, end)
     if panel.n_periods == 0:
         raise NotFoundError(f"no complete {freq} of sales up to {end.isoformat()}", hint="try --freq day")
     result = forecast_panel(panel, horizon=steps, arima_max_series=arima_max_series)
@@ -245,7 +234,7 @@ def forecast_sales(
 
 def _labels(frame: pd.DataFrame, by: str) -> dict[tuple[str, ...], dict[str, str | None]]:
     """Display labels (brand, sku, name) per series key, from the series' latest sale."""
-    keys = _KEYS[by]
+    keys = KEYS[by]
     columns = {"total": [], "brand": ["brand"], "sku": ["brand", "sku", "name"]}
     shown = columns.get(by, columns["sku"])
     latest = frame.sort_values("day").groupby(keys, as_index=False, sort=False).last()
@@ -285,7 +274,7 @@ def _money(units: float, price: Decimal, currency: str) -> Decimal:
 
 
 def _forecast_rows(result: pd.DataFrame, frame: pd.DataFrame, by: str, as_of: date) -> list[ForecastRow]:
-    keys = _KEYS[by]
+    keys = KEYS[by]
     labels = _labels(frame, by)
     prices = series_prices(frame, keys, as_of)
     rows = []
@@ -320,32 +309,3 @@ def _forecast_rows(result: pd.DataFrame, frame: pd.DataFrame, by: str, as_of: da
             )
         )
     return rows
-
-
-def backtest_sales(
-    session: Session,
-    *,
-    levels: Sequence[str] = LEVELS,
-    windows: int = 3,
-    horizon: int = 28,
-    source: str = "own",
-    skus: Sequence[str] = (),
-    as_of: date | None = None,
-    arima_max_series: int = ARIMA_MAX_SERIES,
-) -> list[LevelBacktest]:
-    """Rolling-origin backtest of daily unit forecasts on each level (see analytics.backtest)."""
-    from soleflip_cli.analytics.backtest import backtest
-    from soleflip_cli.analytics.panel import build_panel
-
-    for by in levels:
-        _check(by, "day")
-    if windows < 1 or horizon < 1:
-        raise UsageError("--windows and --horizon must be at least 1")
-    end = as_of or default_as_of(session, source)
-    frame = load_sales(session, source=source, skus=skus, as_of=end)
-    out = []
-    for by in levels:
-        panel = build_panel(frame, _KEYS[by], "day", end)
-        result = backtest(panel, horizon=horizon, windows=windows, arima_max_series=arima_max_series)
-        out.append(LevelBacktest(by, source, end, horizon, windows, result))
-    return out

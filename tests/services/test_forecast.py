@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from soleflip_cli.errors import NotFoundError, UsageError
-from soleflip_cli.services.forecast import backtest_sales, default_as_of, forecast_sales, load_sales
+from soleflip_cli.models import MarketSale
+from soleflip_cli.services.forecast import default_as_of, forecast_sales, load_sales
+from soleflip_cli.services.forecast_backtest import backtest_sales
 from soleflip_cli.services.forecast_stock import stock_outlook
+from soleflip_cli.services.products import get_or_create_product
 from tests.forecast_seed import LAST_DAY, seed_market, seed_own
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -31,11 +34,24 @@ def test_market_sales_are_aggregated_per_day_product_and_size(session: Session) 
     assert default_as_of(session, "market") == LAST_DAY
 
 
-def test_sku_filter_matches_sku_or_name(session: Session) -> None:
+def test_sku_filter_matches_sku_or_the_name_of_a_product_without_one(session: Session) -> None:
     seed_market(session)
     by_sku = load_sales(session, source="market", skus=["bb2222 002"], as_of=LAST_DAY)
-    by_name = load_sales(session, source="market", skus=["off-white test"], as_of=LAST_DAY)
-    assert set(by_sku["sku"]) == set(by_name["sku"]) == {"BB2222-002"}
+    assert set(by_sku["sku"]) == {"BB2222-002"}
+    nameless = get_or_create_product(session, sku=None, name="Air Max 90 Off-White Desert Ore")
+    session.add(
+        MarketSale(
+            source="t",
+            row_key="1",
+            product_id=nameless.id,
+            sale_date=LAST_DAY,
+            sale_price=Decimal("300"),
+            currency="USD",
+        )
+    )
+    session.flush()
+    by_name = load_sales(session, source="market", skus=["air max 90 off white desert ore"], as_of=LAST_DAY)
+    assert by_name["name"].tolist() == ["Air Max 90 Off-White Desert Ore"]
 
 
 def test_own_sales_count_on_their_utc_day(session: Session) -> None:
@@ -79,10 +95,11 @@ def test_backtest_every_level(session: Session) -> None:
     seed_market(session)
     results = backtest_sales(session, source="market", windows=2, arima_max_series=1)
     assert [r.by for r in results] == ["total", "brand", "sku", "sku-size"]
-    total, sku = results[0].result, results[2].result
-    assert total is not None and sku is not None
-    assert sku.series == 2 and len(sku.windows) == 2
+    total, sku = results[0], results[2]
+    assert sku.series == 2 and len(sku.window_choices) == 2 and sku.note is None
     assert sku.chosen_method in {m.method for m in sku.methods}
+    assert sku.rmsse is not None and sku.seasonal_naive_rmsse is not None
+    assert sku.ratio_to_seasonal_naive == round(sku.rmsse / sku.seasonal_naive_rmsse, 4)
     assert {"arima", "arima_tsb"} <= {m.method for m in total.methods}
     assert "arima" not in {m.method for m in sku.methods}  # more series than arima_max_series
 
@@ -90,7 +107,8 @@ def test_backtest_every_level(session: Session) -> None:
 def test_backtest_with_too_little_history_has_no_result(session: Session) -> None:
     seed_market(session)
     (result,) = backtest_sales(session, levels=["sku"], source="market", as_of=date(2024, 3, 1))
-    assert result.result is None
+    assert (result.series, result.chosen_method, result.rmsse, result.methods) == (0, None, None, [])
+    assert result.note == "not enough history: a series needs 112 days of sales to score one window"
 
 
 def test_stock_days_to_sell_and_restock_ranking(session: Session) -> None:
