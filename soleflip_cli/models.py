@@ -169,6 +169,8 @@ class InventoryItem(Base):
         ),
         CheckConstraint("purchase_price >= 0", name="purchase_price_nonnegative"),
         Index("ix_inventory_items_status_purchase_date", "status", "purchase_date"),
+        # Reports: pairs in the book at a date (index-only count).
+        Index("ix_inventory_items_purchase_date_status", "purchase_date", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,6 +205,8 @@ class Sale(Base):
     __table_args__ = (
         UniqueConstraint("platform", "external_id"),
         Index("ix_sales_sold_at", "sold_at"),
+        # Reports: matched and left-out sales before a date (index-only scans).
+        Index("ix_sales_sold_at_status_item", "sold_at", "status", "inventory_item_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -398,6 +402,8 @@ class FxRate(Base):
     __table_args__ = (
         UniqueConstraint("rate_date", "base", "quote"),
         CheckConstraint("rate > 0", name="rate_positive"),
+        # Reports look up the closest earlier rate of a pair: (base, quote, rate_date <= day).
+        Index("ix_fx_rates_base_quote_date", "base", "quote", "rate_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

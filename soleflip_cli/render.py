@@ -240,3 +240,39 @@ def _table(
         color_system=None if plain else "auto",
     )
     console.print(table)
+
+
+def bar_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[Decimal]],
+    *,
+    unit: str,
+    stream: IO[str] | None = None,
+    width: int = 30,
+) -> None:
+    """A terminal bar chart: one line per label, a bar per series scaled to the largest value.
+
+    Negative values (a loss) are drawn in red from the same zero.
+    """
+    from rich.bar import Bar
+    from rich.console import Console
+    from rich.table import Table
+
+    out = stream or sys.stdout
+    peak = float(max((abs(v) for values in series.values() for v in values), default=0)) or 1.0
+    colours = ["cyan", "green", "magenta", "yellow"]
+    table = Table(box=None, pad_edge=False, title=f"Chart ({unit})")
+    table.add_column("")
+    for name in series:
+        table.add_column(name, justify="right")
+        table.add_column("", width=width, no_wrap=True)
+    for index, label in enumerate(labels):
+        cells: list[Any] = [label]
+        for number, values in enumerate(series.values()):
+            value = values[index]
+            colour = "red" if value < 0 else colours[number % len(colours)]
+            cells += [str(value), Bar(size=peak, begin=0, end=abs(float(value)), width=width, color=colour)]
+        table.add_row(*cells)
+    Console(
+        file=out, highlight=False, no_color=plain_output(out), width=200 if plain_output(out) else None
+    ).print(table)

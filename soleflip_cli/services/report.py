@@ -1,0 +1,312 @@
+"""Profit reports: summary, breakdown and best/worst SKUs in one currency, exact to the minor unit.
+
+Rules (also in `soleflip report --help`):
+- A sale counts when its status is not cancelled (cancelled, canceled, didnotship, authfailed) or
+  returned (returned, refunded). Cancelled and returned sales are left out of every amount and only
+  counted (`cancelled`, `returned`); a returned pair is back in the book when its status says so.
+- payout is the marketplace payout (else sale price minus recorded fees); fees = gross - payout.
+- cogs and profit cover only sales matched to a pair (sales.inventory_item_id); the others are counted in
+  `no_cost_basis`, never costed at zero. profit = payout of those sales - cogs.
+- Amounts are converted per sale, at the rate of the sale's UTC date (cost: of the purchase date), and
+  rounded half away from zero to the currency's minor unit before they are summed, so groups add up
+  exactly to the totals.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from soleflip_cli.errors import UsageError
+from soleflip_cli.money import check_currency, minor_digits
+from soleflip_cli.services import fx, report_sql
+from soleflip_cli.services.report_sql import Filters
+
+BREAKDOWN_KEYS = tuple(report_sql.SALE_KEYS)
+TOP_METRICS = ("profit", "roi", "speed")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Sale dates from `start` to `end`, both inclusive, as UTC calendar days (None: open)."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def filters(self, platform: str | None = None) -> Filters:
+        """[start 00:00 UTC, day after end 00:00 UTC) on sold_at."""
+        lo = datetime.combine(self.start, time(), UTC) if self.start else None
+        hi = datetime.combine(self.end + timedelta(days=1), time(), UTC) if self.end else None
+        return Filters(lo, hi, platform)
+
+
+def resolve_period(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    year: int | None = None,
+    month: str | None = None,
+) -> Period:
+    """One period from --from/--to, --year or --month YYYY-MM (they exclude each other)."""
+    chosen = [
+        name for name, v in (("--from/--to", date_from or date_to), ("--year", year), ("--month", month)) if v
+    ]
+    if len(chosen) > 1:
+        raise UsageError(f"choose one period: {' or '.join(chosen)}")
+    if year is not None:
+        return Period(date(year, 1, 1), date(year, 12, 31))
+    if month is not None:
+        try:
+            first = datetime.strptime(month, "%Y-%m").date()
+        except ValueError:
+            raise UsageError(f"--month wants YYYY-MM, got {month!r}") from None
+        return Period(first, first.replace(day=calendar.monthrange(first.year, first.month)[1]))
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"--from {date_from} is after --to {date_to}")
+    return Period(date_from, date_to)
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The KPIs of a set of sales; money in `currency`, exact to its minor unit."""
+
+    orders: int
+    units: int
+    gross: Decimal
+    fees: Decimal
+    payout: Decimal
+    vat: Decimal
+    cogs: Decimal
+    profit: Decimal
+    margin_pct: Decimal | None
+    roi_pct: Decimal | None
+    avg_days_to_sell: Decimal | None
+    sell_through_pct: Decimal | None
+    no_cost_basis: int
+    no_cost_basis_payout: Decimal
+    returned: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class Summary(Measures):
+    """`report summary`: the measures of a period, with what was asked."""
+
+    currency: str
+    period_from: date | None
+    period_to: date | None
+    platform: str | None
+
+
+@dataclass(frozen=True)
+class Group(Measures):
+    """A row of `report breakdown`: `group` is the month, week start, platform, brand, ... (None: unknown)."""
+
+    group: str | None
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Groups whose additive measures sum exactly to `total`."""
+
+    by: str
+    currency: str
+    rows: list[Group]
+    total: Summary
+
+
+@dataclass(frozen=True)
+class TopSku:
+    """A best or worst SKU by the chosen metric (only sales with a cost basis)."""
+
+    side: str
+    rank: int
+    sku: str | None
+    orders: int
+    payout: Decimal
+    cogs: Decimal
+    profit: Decimal
+    roi_pct: Decimal | None
+    avg_days_to_sell: Decimal | None
+    currency: str
+
+
+def _target(currency: str) -> str:
+    try:
+        return check_currency(currency)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    if whole == 0:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _measures(row: dict[str, Any], digits: int, held: int | None) -> dict[str, Any]:
+    """The Measures fields of one group from its integer sums (minor units) and left-out counts."""
+    sale = {k: int(v or 0) for k, v in row.items() if k != "grp"}
+
+    def money(minor: int) -> Decimal:
+        return Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
+
+    gross, payout, costed_payout, cogs = (
+        sale.get(k, 0) for k in ("gross", "payout", "costed_payout", "cogs")
+    )
+    costed, profit = sale.get("costed", 0), costed_payout - cogs
+    avg_days = (
+        (Decimal(sale.get("days", 0)) / costed).quantize(Decimal("0.1"), ROUND_HALF_UP) if costed else None
+    )
+    return {
+        "orders": sale.get("orders", 0),
+        "units": sale.get("units", 0),
+        "gross": money(gross),
+        "fees": money(gross - payout),
+        "payout": money(payout),
+        "vat": money(sale.get("vat", 0)),
+        "cogs": money(cogs),
+        "profit": money(profit),
+        "margin_pct": _pct(profit, sale.get("costed_gross", 0)),
+        "roi_pct": _pct(profit, cogs),
+        "avg_days_to_sell": avg_days,
+        "sell_through_pct": None if held is None else _pct(costed, costed + max(held, 0)),
+        "no_cost_basis": sale.get("orders", 0) - costed,
+        "no_cost_basis_payout": money(payout - costed_payout),
+        "returned": sale.get("returned", 0),
+        "cancelled": sale.get("cancelled", 0),
+    }
+
+
+def _aggregate(
+    session: Session, key: str | None, filters: Filters, target: str
+) -> dict[str | None, dict[str, Any]]:
+    """Integer sums per group name, with the returned/cancelled counts merged in."""
+    digits = minor_digits(target)
+    today = datetime.now(UTC).date()
+    first, last = report_sql.needed_days(session, filters) or (today, today)
+    with fx.day_rates(session, target, first, last) as table:
+        rows = report_sql.aggregate(session, key, filters, target, digits, table)
+        if any(int(r["missing_fx"] or 0) for r in rows):
+            missing = report_sql.first_missing_rate(session, filters, target, table)
+            if missing is not None:
+                raise fx.missing_rate_error(missing[0], target, missing[1], missing[2])
+    groups = {_group_name(row["grp"], key): row for row in rows}
+    for grp, returned, cancelled in report_sql.uncounted(session, key, filters):
+        name = _group_name(grp, key)
+        groups[name] = {**groups.get(name, {}), "returned": returned, "cancelled": cancelled}
+    return groups
+
+
+def _group_name(value: Any, key: str | None) -> str | None:
+    if value is None:
+        return None
+    return str(value)[:10] if key in ("month", "week") else str(value)
+
+
+def _held(session: Session, key: str | None, period: Period) -> dict[str | None, int]:
+    """Pairs in the book at the period's end (today when open) per group, at each bucket's end by time."""
+    end = datetime.combine((period.end or datetime.now(UTC).date()) + timedelta(days=1), time(), UTC)
+    counts = {_group_name(g, key): n for g, n in report_sql.held_pairs(session, key, end).items()}
+    if key not in ("month", "week"):
+        return counts
+    running, held = 0, dict[str | None, int]()
+    for bucket in sorted(b for b in counts if b is not None):
+        running += counts[bucket]
+        held[bucket] = running
+    return held
+
+
+def summarize(
+    session: Session, *, period: Period | None = None, platform: str | None = None, currency: str
+) -> Summary:
+    """Totals of the period's sales in `currency` (sell-through against pairs held at the period's end)."""
+    period = period or Period()
+    target = _target(currency)
+    groups = _aggregate(session, None, period.filters(platform), target)
+    held = _held(session, None, period).get(None, 0)
+    measures = _measures(groups.get(None, {}), minor_digits(target), held)
+    return Summary(
+        **measures, currency=target, period_from=period.start, period_to=period.end, platform=platform
+    )
+
+
+def breakdown(
+    session: Session, *, by: str, period: Period | None = None, platform: str | None = None, currency: str
+) -> Breakdown:
+    """The summary's measures per group; additive measures of the groups sum exactly to the total."""
+    if by not in BREAKDOWN_KEYS:
+        raise UsageError(f"--by must be one of {', '.join(BREAKDOWN_KEYS)}")
+    period = period or Period()
+    target = _target(currency)
+    digits = minor_digits(target)
+    groups = _aggregate(session, by, period.filters(platform), target)
+    held = None if by == "platform" else _held(session, by, period)
+    rows = [
+        Group(**_measures(sums, digits, None if held is None else held.get(grp, 0)), group=grp)
+        for grp, sums in groups.items()
+    ]
+    if by in ("month", "week"):
+        rows.sort(key=lambda g: g.group or "")
+    else:
+        rows.sort(key=lambda g: (-g.payout, g.group or ""))
+    return Breakdown(by, target, rows, summarize(session, period=period, platform=platform, currency=target))
+
+
+def top_skus(
+    session: Session,
+    *,
+    by: str = "profit",
+    limit: int = 10,
+    period: Period | None = None,
+    platform: str | None = None,
+    currency: str,
+) -> list[TopSku]:
+    """The `limit` best and worst SKUs by profit, ROI or speed (fewest days to sell), costed sales only."""
+    if by not in TOP_METRICS:
+        raise UsageError(f"--by must be one of {', '.join(TOP_METRICS)}")
+    if limit < 1:
+        raise UsageError("--limit must be at least 1")
+    period = period or Period()
+    target = _target(currency)
+    skus = []
+    for grp, sums in _aggregate(session, "sku", period.filters(platform), target).items():
+        m = _measures(sums, minor_digits(target), None)
+        if m["orders"] > m["no_cost_basis"]:
+            skus.append(
+                TopSku(
+                    "",
+                    0,
+                    grp,
+                    m["orders"] - m["no_cost_basis"],
+                    m["payout"] - m["no_cost_basis_payout"],
+                    m["cogs"],
+                    m["profit"],
+                    m["roi_pct"],
+                    m["avg_days_to_sell"],
+                    target,
+                )
+            )
+
+    def metric(sku: TopSku) -> tuple[Decimal, str]:
+        if by == "profit":
+            value = sku.profit
+        elif by == "roi":
+            value = sku.roi_pct if sku.roi_pct is not None else Decimal("-Infinity")
+        else:
+            value = -(sku.avg_days_to_sell or Decimal(0))
+        return value, sku.sku or ""
+
+    ranked = sorted(skus, key=metric, reverse=True)
+    best = ranked[:limit]
+    worst = [s for s in reversed(ranked) if s not in best][:limit]
+    return [
+        TopSku(**{**{f.name: getattr(s, f.name) for f in fields(TopSku)}, "side": side, "rank": rank})
+        for side, picked in (("best", best), ("worst", worst))
+        for rank, s in enumerate(picked, start=1)
+    ]

@@ -1,0 +1,220 @@
+"""`soleflip report` and `soleflip fx` through the CLI on SQLite and PostgreSQL: output, files, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from soleflip_cli import db
+from soleflip_cli.models import FxRate, InventoryItem, Sale
+from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
+from tests.conftest import Cli
+
+
+@pytest.fixture
+def filled(cli: Cli) -> Cli:
+    """Two counted sales (one in EUR, one without cost basis), one returned, one pair in stock."""
+    assert cli("db", "upgrade").exit_code == 0
+    engine = db.make_engine(cli.url or "")
+    with Session(engine) as s:
+        product = get_or_create_product(s, sku="DZ5485-612", name="Jordan 1 High", brand="Jordan")
+        variant = get_or_create_variant(s, product, "10")
+        sold = InventoryItem(
+            product_id=product.id,
+            variant_id=variant.id,
+            purchase_price=Decimal("150.00"),
+            purchase_currency="USD",
+            purchase_date=date(2024, 2, 20),
+            status="sold",
+        )
+        held = InventoryItem(
+            product_id=product.id,
+            variant_id=variant.id,
+            purchase_price=Decimal("99.99"),
+            purchase_currency="USD",
+            purchase_date=date(2024, 1, 10),
+        )
+        s.add_all([sold, held])
+        s.flush()
+        common = {"product_id": product.id, "variant_id": variant.id, "sku": product.sku, "size": "10"}
+        s.add_all(
+            [
+                Sale(
+                    platform="stockx",
+                    external_id="A",
+                    sold_at=datetime(2024, 3, 1, 10, tzinfo=UTC),
+                    sale_price=Decimal("200.00"),
+                    fees_total=Decimal("18.65"),
+                    payout=Decimal("181.35"),
+                    currency="USD",
+                    inventory_item_id=sold.id,
+                    **common,
+                ),
+                Sale(
+                    platform="alias",
+                    external_id="B",
+                    sold_at=datetime(2024, 3, 15, tzinfo=UTC),
+                    sale_price=Decimal("100.00"),
+                    payout=Decimal("90.00"),
+                    currency="EUR",
+                    **common,
+                ),
+                Sale(
+                    platform="ebay",
+                    external_id="C",
+                    sold_at=datetime(2024, 4, 1, tzinfo=UTC),
+                    sale_price=Decimal("50.00"),
+                    currency="USD",
+                    status="returned",
+                    **common,
+                ),
+                FxRate(rate_date=date(2024, 3, 14), base="EUR", quote="USD", rate=Decimal("1.08")),
+            ]
+        )
+        s.commit()
+    engine.dispose()
+    return cli
+
+
+SUMMARY = {
+    "orders": 2,
+    "units": 2,
+    "gross": "308.00",
+    "fees": "29.45",
+    "payout": "278.55",
+    "vat": "0.00",
+    "cogs": "150.00",
+    "profit": "31.35",
+    "margin_pct": "15.7",
+    "roi_pct": "20.9",
+    "avg_days_to_sell": "10.0",
+    "sell_through_pct": "50.0",
+    "no_cost_basis": 1,
+    "no_cost_basis_payout": "97.20",
+    "returned": 1,
+    "cancelled": 0,
+    "currency": "USD",
+    "period_from": None,
+    "period_to": None,
+    "platform": None,
+}
+
+
+def test_summary_json_is_exact(filled: Cli) -> None:
+    result = filled("report", "summary", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == SUMMARY
+    assert "1 sale(s) have no cost basis (payout 97.20 USD)" in " ".join(result.stderr.split())
+
+
+def test_summary_period_platform_and_currency(filled: Cli) -> None:
+    march = json.loads(
+        filled("report", "summary", "--month", "2024-03", "--platform", "STOCKX", "--json").stdout
+    )
+    assert (march["orders"], march["payout"], march["period_from"], march["period_to"]) == (
+        1,
+        "181.35",
+        "2024-03-01",
+        "2024-03-31",
+    )
+    missing = filled("report", "summary", "--currency", "EUR")
+    assert missing.exit_code == 1
+    assert "no USD->EUR exchange rate on or before 2024-02-20" in missing.stderr
+    assert "soleflip fx set USD EUR RATE --date 2024-02-20" in missing.stderr
+    assert filled("report", "summary", "--year", "2024", "--month", "2024-03").exit_code == 2
+    assert filled("report", "summary", "--currency", "XXX").exit_code == 2
+
+
+def test_breakdown_json_csv_and_output_file(filled: Cli, tmp_path: Path) -> None:
+    data = json.loads(filled("report", "breakdown", "--by", "platform", "--json").stdout)
+    assert data["by"] == "platform" and data["total"]["payout"] == "278.55"
+    assert [g["group"] for g in data["groups"]] == ["stockx", "alias", "ebay"]
+    assert sum(Decimal(g["payout"]) for g in data["groups"]) == Decimal("278.55")
+    target = tmp_path / "months.csv"
+    result = filled("report", "breakdown", "--by", "month", "--output", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [(r["group"], r["payout"], r["returned"]) for r in rows] == [
+        ("2024-03", "278.55", "0"),
+        ("2024-04", "0.00", "1"),
+    ]
+
+
+def test_breakdown_table_with_chart(filled: Cli) -> None:
+    result = filled("report", "breakdown", "--by", "month", "--chart")
+    assert result.exit_code == 0
+    assert "total" in result.stdout and "Chart (USD)" in result.stdout and "█" in result.stdout
+    plain = filled("report", "breakdown", "--by", "month")
+    assert "Chart" not in plain.stdout  # not a terminal
+
+
+def test_plot_png(filled: Cli, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "chart.png"
+    result = filled("report", "breakdown", "--by", "month", "--plot", str(target), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert filled("report", "breakdown", "--by", "brand", "--plot", str(target)).exit_code == 2
+
+
+def test_plot_without_matplotlib_is_a_clear_error(
+    filled: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = filled("report", "breakdown", "--by", "month", "--plot", str(tmp_path / "x.png"))
+    assert result.exit_code == 1
+    assert "matplotlib, which is not installed" in result.stderr and "soleflip[plot]" in result.stderr
+
+
+def test_top_and_tax(filled: Cli) -> None:
+    top = json.loads(filled("report", "top", "--by", "roi", "--json").stdout)
+    assert top == [
+        {
+            "side": "best",
+            "rank": 1,
+            "sku": "DZ5485-612",
+            "orders": 1,
+            "payout": "181.35",
+            "cogs": "150.00",
+            "profit": "31.35",
+            "roi_pct": "20.9",
+            "avg_days_to_sell": "10.0",
+            "currency": "USD",
+        }
+    ]
+    ledger = json.loads(filled("report", "tax", "--year", "2024", "--json").stdout)
+    assert [s["order_id"] for s in ledger["sales"]] == ["A", "B"]
+    assert ledger["sales"][1]["original_currency"] == "EUR" and ledger["sales"][1]["payout"] == "97.20"
+    assert ledger["totals"]["profit"] == "31.35"
+    assert ledger["inventory"] == {"on": "2024-12-31", "pairs": 1, "cost": "99.99"}
+    rows = list(
+        csv.DictReader(io.StringIO(filled("report", "tax", "--year", "2024", "--format", "csv").stdout))
+    )
+    assert [r["row_type"] for r in rows] == ["sale", "sale", "total", "inventory"]
+    assert rows[2]["fees"] == "29.45" and rows[3]["cost"] == "99.99"
+
+
+def test_fx_set_list_import(cli: Cli, tmp_path: Path) -> None:
+    assert cli("fx", "set", "eur", "usd", "1.084", "--date", "2024-03-01", "--json").exit_code == 0
+    file = tmp_path / "rates.csv"
+    file.write_text("Date,Base,Quote,Rate\n2024-03-01,EUR,USD,1.09\n2024-03-04,GBP,USD,1.27\n")
+    imported = json.loads(cli("fx", "import", str(file), "--json").stdout)
+    assert (imported["inserted"], imported["updated"], imported["unchanged"]) == (1, 1, 0)
+    listed = json.loads(cli("fx", "list", "--base", "EUR", "--json").stdout)
+    assert listed == [
+        {"rate_date": "2024-03-01", "base": "EUR", "quote": "USD", "rate": "1.09000000", "source": "import"}
+    ]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,base,quote,rate\n2024-03-01,EUR,USD,-1\n")
+    result = cli("fx", "import", str(bad))
+    assert result.exit_code == 2 and "line 2" in result.stderr
+    assert cli("fx", "set", "EUR", "EUR", "1").exit_code == 2
+    assert len(json.loads(cli("fx", "list", "--json").stdout)) == 2
