@@ -15,6 +15,7 @@ Rules (also in `soleflip report --help`):
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -209,17 +210,35 @@ def _group_name(value: Any, key: str | None) -> str | None:
     return str(value)[:10] if key in ("month", "week") else str(value)
 
 
-def _held(session: Session, key: str | None, period: Period) -> dict[str | None, int]:
-    """Pairs in the book at the period's end (today when open) per group, at each bucket's end by time."""
+def _held(
+    session: Session, key: str | None, period: Period, groups: Iterable[str | None] = ()
+) -> dict[str | None, int]:
+    """Pairs in the book at the period's end (today when open) per group; by time, at each group's end."""
     end = datetime.combine((period.end or datetime.now(UTC).date()) + timedelta(days=1), time(), UTC)
     counts = {_group_name(g, key): n for g, n in report_sql.held_pairs(session, key, end).items()}
     if key not in ("month", "week"):
         return counts
-    running, held = 0, dict[str | None, int]()
-    for bucket in sorted(b for b in counts if b is not None):
-        running += counts[bucket]
+    # Bought minus sold per bucket, accumulated: the count at the end of each wanted bucket.
+    wanted = sorted(g for g in groups if g is not None)
+    changes = sorted((b, n) for b, n in counts.items() if b is not None)
+    held: dict[str | None, int] = {}
+    running, index = 0, 0
+    for bucket in wanted:
+        while index < len(changes) and changes[index][0] <= bucket:
+            running += changes[index][1]
+            index += 1
         held[bucket] = running
     return held
+
+
+def _total(groups: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The integer sums of all groups (exact, so the groups add up to it by construction)."""
+    total: dict[str, int] = {}
+    for sums in groups:
+        for name, value in sums.items():
+            if name != "grp":
+                total[name] = total.get(name, 0) + int(value or 0)
+    return total
 
 
 def summarize(
@@ -229,8 +248,14 @@ def summarize(
     period = period or Period()
     target = _target(currency)
     groups = _aggregate(session, None, period.filters(platform), target)
+    return _summary(session, groups.get(None, {}), period, platform, target)
+
+
+def _summary(
+    session: Session, sums: dict[str, Any], period: Period, platform: str | None, target: str
+) -> Summary:
     held = _held(session, None, period).get(None, 0)
-    measures = _measures(groups.get(None, {}), minor_digits(target), held)
+    measures = _measures(sums, minor_digits(target), held)
     return Summary(
         **measures, currency=target, period_from=period.start, period_to=period.end, platform=platform
     )
@@ -246,7 +271,7 @@ def breakdown(
     target = _target(currency)
     digits = minor_digits(target)
     groups = _aggregate(session, by, period.filters(platform), target)
-    held = None if by == "platform" else _held(session, by, period)
+    held = None if by == "platform" else _held(session, by, period, groups)
     rows = [
         Group(**_measures(sums, digits, None if held is None else held.get(grp, 0)), group=grp)
         for grp, sums in groups.items()
@@ -255,7 +280,8 @@ def breakdown(
         rows.sort(key=lambda g: g.group or "")
     else:
         rows.sort(key=lambda g: (-g.payout, g.group or ""))
-    return Breakdown(by, target, rows, summarize(session, period=period, platform=platform, currency=target))
+    total = _summary(session, _total(groups.values()), period, platform, target)
+    return Breakdown(by, target, rows, total)
 
 
 def top_skus(
