@@ -9,7 +9,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine, Table, inspect
 from sqlalchemy.exc import SQLAlchemyError
 
 from soleflip_cli import db
@@ -241,6 +241,8 @@ def _restore_pg_dump(
 
 def _drop_schema(engine: Engine) -> None:
     with engine.begin() as conn:
+        for view in inspect(conn).get_view_names():  # the report views depend on the tables
+            conn.exec_driver_sql(f'DROP VIEW IF EXISTS "{view}" CASCADE')
         for table in reversed(reflect_tables(conn)):
             table.drop(conn)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
