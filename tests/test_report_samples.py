@@ -1,4 +1,4 @@
-"""Report totals on the real sample exports (imported with `soleflip import csv`) equal pandas on the raw files."""
+"""Report totals on the real sample exports (via `soleflip import csv`) equal pandas on the raw files."""
 
 from __future__ import annotations
 
