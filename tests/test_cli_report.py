@@ -99,6 +99,7 @@ SUMMARY = {
     "sell_through_pct": "50.0",
     "no_cost_basis": 1,
     "no_cost_basis_payout": "97.20",
+    "no_fee_data": 0,
     "returned": 1,
     "cancelled": 0,
     "currency": "USD",

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, se
 from soleflip_cli.render import OutputFormat
 
 if TYPE_CHECKING:
-    from soleflip_cli.services.report import Period
+    from soleflip_cli.services.report import Period, Summary
 
 RULES = (
     "Rules: amounts are what the marketplace paid, converted per sale to the report currency at the rate "
@@ -26,7 +26,8 @@ RULES = (
     "and profit and counted as `returned` - their pair is not re-stocked by a report (set its status to "
     "in_stock or returned and it counts as held). Partial refunds are netted in the payout. cogs and profit "
     "cover only sales matched to a pair; the rest are counted in no_cost_basis (never costed at zero). "
-    "Periods are UTC calendar days."
+    "Sales with neither a payout nor fees recorded (Alias exports, say) count in no_fee_data: their payout "
+    "is taken as the sale price. Periods are UTC calendar days."
 )
 app = typer.Typer(help="Profit reports a reseller can file taxes with. " + RULES, no_args_is_help=True)
 
@@ -69,6 +70,7 @@ MEASURES = (
     "sell_through_pct",
     "no_cost_basis",
     "no_cost_basis_payout",
+    "no_fee_data",
     "returned",
     "cancelled",
 )
@@ -116,9 +118,16 @@ def _stream(output: Path | None) -> Iterator[IO[str]]:
     render.info(f"Wrote {output}")
 
 
-def _warn_no_cost(no_cost_basis: int, payout: Any, currency: str) -> None:
+def _warn(totals: Summary) -> None:
+    """Flag, on stderr, sales whose cost or fees are unknown."""
     from soleflip_cli import render
 
+    if totals.no_fee_data:
+        render.warn(
+            f"{totals.no_fee_data} sale(s) have neither a payout nor fees recorded: their payout is taken "
+            "as the sale price. Tip: re-import a marketplace export that carries payouts."
+        )
+    no_cost_basis, payout, currency = totals.no_cost_basis, totals.no_cost_basis_payout, totals.currency
     if no_cost_basis:
         render.warn(
             f"{no_cost_basis} sale(s) have no cost basis (payout {payout} {currency}): they are left out "
@@ -156,7 +165,7 @@ def summary(
             platform=platform,
             currency=_currency(ctx, currency),
         )
-    _warn_no_cost(result.no_cost_basis, result.no_cost_basis_payout, result.currency)
+    _warn(result)
     with _stream(output) as out:
         render.render_object(
             dataclasses.asdict(result), _format(fmt, as_json, output), title="Summary", stream=out
@@ -208,7 +217,7 @@ def breakdown(
             platform=platform,
             currency=_currency(ctx, currency),
         )
-    _warn_no_cost(result.total.no_cost_basis, result.total.no_cost_basis_payout, result.currency)
+    _warn(result.total)
     groups = [dataclasses.asdict(g) | {"currency": result.currency} for g in result.rows]
     chosen = _format(fmt, as_json, output)
     if plot is not None:
@@ -319,7 +328,7 @@ def tax(
 
     with session(ctx) as s:
         ledger = report_tax.tax_ledger(s, year=year, currency=_currency(ctx, currency))
-    _warn_no_cost(ledger.totals.no_cost_basis, ledger.totals.no_cost_basis_payout, ledger.currency)
+    _warn(ledger.totals)
     fee_keys = {
         name: "fee_" + "_".join(name.lower().replace("(", "").replace(")", "").split())
         for name in ledger.fee_names

@@ -4,7 +4,8 @@ Rules (also in `soleflip report --help`):
 - A sale counts when its status is not cancelled (cancelled, canceled, didnotship, authfailed) or
   returned (returned, refunded). Cancelled and returned sales are left out of every amount and only
   counted (`cancelled`, `returned`); a returned pair is back in the book when its status says so.
-- payout is the marketplace payout (else sale price minus recorded fees); fees = gross - payout.
+- payout is the marketplace payout (else sale price minus recorded fees); fees = gross - payout. Sales
+  with neither (Alias exports, say) count in `no_fee_data`: their payout is taken as the sale price.
 - cogs and profit cover only sales matched to a pair (sales.inventory_item_id); the others are counted in
   `no_cost_basis`, never costed at zero. profit = payout of those sales - cogs.
 - Amounts are converted per sale, at the rate of the sale's UTC date (cost: of the purchase date), and
@@ -90,6 +91,7 @@ class Measures:
     sell_through_pct: Decimal | None
     no_cost_basis: int
     no_cost_basis_payout: Decimal
+    no_fee_data: int
     returned: int
     cancelled: int
 
@@ -179,6 +181,7 @@ def _measures(row: dict[str, Any], digits: int, held: int | None) -> dict[str, A
         "sell_through_pct": None if held is None else _pct(costed, costed + max(held, 0)),
         "no_cost_basis": sale.get("orders", 0) - costed,
         "no_cost_basis_payout": money(payout - costed_payout),
+        "no_fee_data": sale.get("no_fee_data", 0),
         "returned": sale.get("returned", 0),
         "cancelled": sale.get("cancelled", 0),
     }

@@ -146,6 +146,7 @@ def aggregate(
             SUM(CASE WHEN i.id IS NOT NULL THEN {payout} ELSE 0 END) AS costed_payout,
             SUM(CASE WHEN i.id IS NOT NULL THEN {cost} ELSE 0 END) AS cogs,
             SUM(CASE WHEN i.id IS NOT NULL THEN {{days}} ELSE 0 END) AS days,
+            SUM(CASE WHEN s.payout IS NULL AND s.fees_total IS NULL THEN 1 ELSE 0 END) AS no_fee_data,
             SUM(CASE WHEN (s.currency <> :target AND xs.rate IS NULL)
                 OR (i.purchase_currency <> :target AND xc.rate IS NULL) THEN 1 ELSE 0 END) AS missing_fx
         FROM sales s

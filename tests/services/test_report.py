@@ -27,6 +27,7 @@ ADDITIVE = (
     "profit",
     "no_cost_basis",
     "no_cost_basis_payout",
+    "no_fee_data",
     "returned",
     "cancelled",
 )
