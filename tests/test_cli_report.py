@@ -163,6 +163,7 @@ def test_plot_png(filled: Cli, tmp_path: Path) -> None:
     result = filled("report", "breakdown", "--by", "month", "--plot", str(target), "--json")
     assert result.exit_code == 0, result.stderr
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Saved {target} (history only: " in " ".join(result.stderr.split())  # 2 months: no forecast
     assert filled("report", "breakdown", "--by", "brand", "--plot", str(target)).exit_code == 2
 
 

@@ -192,7 +192,13 @@ def breakdown(
         ),
     ] = None,
     plot: Annotated[
-        Path | None, typer.Option("--plot", metavar="FILE.png", help="Save a chart (needs soleflip[plot]).")
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="FILE.png",
+            help="Save a chart of gross and profit, plus the `soleflip forecast` of gross with its 95 % "
+            "interval when one can be made (needs soleflip[plot]).",
+        ),
     ] = None,
     output: OutputOption = None,
     fmt: FormatOption = None,
@@ -206,9 +212,14 @@ def breakdown(
 
     Example: soleflip report breakdown --by month --year 2024 --plot profit.png
     """
+    from soleflip_cli import plot as plotting
     from soleflip_cli import render
     from soleflip_cli.services import report
 
+    if plot is not None:
+        plotting.check_target(plot, by)
+    forecast: list[report.ForecastPoint] = []
+    note = ""
     with session(ctx) as s:
         result = report.breakdown(
             s,
@@ -217,14 +228,15 @@ def breakdown(
             platform=platform,
             currency=_currency(ctx, currency),
         )
+        if plot is not None:
+            horizon = 3 if by == "month" else 8
+            forecast, note = report.gross_forecast(s, by=by, currency=result.currency, horizon=horizon)
     _warn(result.total)
     groups = [dataclasses.asdict(g) | {"currency": result.currency} for g in result.rows]
     chosen = _format(fmt, as_json, output)
     if plot is not None:
-        from soleflip_cli import plot as plotting
-
-        plotting.plot_history(plot, result)
-        render.info(f"Saved {plot}")
+        plotting.plot_history(plot, result, forecast)
+        render.info(f"Saved {plot} ({'with the ' if forecast else 'history only: '}{note})")
     with _stream(output) as out:
         if chosen is OutputFormat.json:
             render.emit_json(
@@ -329,51 +341,8 @@ def tax(
     with session(ctx) as s:
         ledger = report_tax.tax_ledger(s, year=year, currency=_currency(ctx, currency))
     _warn(ledger.totals)
-    fee_keys = {
-        name: "fee_" + "_".join(name.lower().replace("(", "").replace(")", "").split())
-        for name in ledger.fee_names
-    }
-    rows = [
-        {
-            "row_type": "sale",
-            "date": r.date,
-            "platform": r.platform,
-            "order_id": r.order_id,
-            "item": r.item,
-            "sku": r.sku,
-            "size": r.size,
-            "sale_price": r.sale_price,
-        }
-        | {fee_keys[n]: r.fees.get(n) for n in ledger.fee_names}
-        | {
-            "fees": r.fees_total,
-            "payout": r.payout,
-            "vat": r.vat,
-            "cost": r.cost,
-            "profit": r.profit,
-            "currency": ledger.currency,
-            "original_currency": r.original_currency,
-        }
-        for r in ledger.rows
-    ]
+    rows, total, stock = report_tax.ledger_records(ledger)
     t = ledger.totals
-    total = {
-        "row_type": "total",
-        "sale_price": t.gross,
-        "fees": t.fees,
-        "payout": t.payout,
-        "vat": t.vat,
-        "cost": t.cogs,
-        "profit": t.profit,
-        "currency": ledger.currency,
-    } | {fee_keys[n]: v for n, v in ledger.fee_totals.items()}
-    stock = {
-        "row_type": "inventory",
-        "date": ledger.inventory.on,
-        "item": f"{ledger.inventory.pairs} pairs held",
-        "cost": ledger.inventory.cost,
-        "currency": ledger.currency,
-    }
     chosen = _format(fmt, as_json, output)
     with _stream(output) as out:
         if chosen is OutputFormat.json:
@@ -407,7 +376,15 @@ def tax(
                 "currency",
             ]
         )
-        money = {"sale_price", "fees", "payout", "vat", "cost", "profit", *fee_keys.values()}
+        money = {
+            "sale_price",
+            "fees",
+            "payout",
+            "vat",
+            "cost",
+            "profit",
+            *(k for k in keys if k.startswith("fee_")),
+        }
         columns = [render.Column(k, numeric=k in money) for k in keys]
         if chosen is OutputFormat.table:
             render.render_rows(

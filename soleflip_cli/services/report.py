@@ -339,3 +339,35 @@ def top_skus(
         for side, picked in (("best", best), ("worst", worst))
         for rank, s in enumerate(picked, start=1)
     ]
+
+
+@dataclass(frozen=True)
+class ForecastPoint:
+    """Forecast gross sales of one future month/week (its label as in breakdowns), with a 95 % interval."""
+
+    group: str
+    gross: Decimal
+    lower_95: Decimal
+    upper_95: Decimal
+
+
+def gross_forecast(
+    session: Session, *, by: str, currency: str, horizon: int
+) -> tuple[list[ForecastPoint], str]:
+    """The `soleflip forecast sales --by total` revenue of the next periods, or ([], why there is none)."""
+    from soleflip_cli.errors import SoleflipError
+    from soleflip_cli.services.forecast import forecast_sales
+
+    try:
+        result = forecast_sales(session, by="total", freq=by, horizon=horizon)
+    except SoleflipError as exc:
+        return [], str(exc).splitlines()[0]
+    points = []
+    for row in result.rows:
+        if row.revenue is None or row.revenue_lower_95 is None or row.revenue_upper_95 is None:
+            return [], "the forecast has no revenue (no recent prices)"
+        if row.currency != currency:
+            return [], f"the forecast is in {row.currency}, the report in {currency}"
+        label = row.period.strftime("%Y-%m") if by == "month" else row.period.isoformat()
+        points.append(ForecastPoint(label, row.revenue, row.revenue_lower_95, row.revenue_upper_95))
+    return points, f"{result.method} forecast from {result.as_of.isoformat()}"

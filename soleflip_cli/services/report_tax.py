@@ -187,3 +187,53 @@ def _inventory(session: Session, target: str, digits: int, end: datetime, fx_tab
     return InventoryValue(
         date(end.year - 1, 12, 31), int(pairs), Decimal(int(total or 0)).scaleb(-digits).quantize(quantum)
     )
+
+
+def ledger_records(ledger: TaxLedger) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
+    """Flat records for exports: one per sale (a `fee_<name>` column per fee line), the total, the stock."""
+    keys = {
+        n: "fee_" + "_".join(n.lower().replace("(", "").replace(")", "").split()) for n in ledger.fee_names
+    }
+    rows = [
+        {
+            "row_type": "sale",
+            "date": r.date,
+            "platform": r.platform,
+            "order_id": r.order_id,
+            "item": r.item,
+            "sku": r.sku,
+            "size": r.size,
+            "sale_price": r.sale_price,
+        }
+        | {keys[n]: r.fees.get(n) for n in ledger.fee_names}
+        | {
+            "fees": r.fees_total,
+            "payout": r.payout,
+            "vat": r.vat,
+            "cost": r.cost,
+            "profit": r.profit,
+            "currency": ledger.currency,
+            "original_currency": r.original_currency,
+        }
+        for r in ledger.rows
+    ]
+    t = ledger.totals
+    total = {
+        "row_type": "total",
+        "sale_price": t.gross,
+        "fees": t.fees,
+        "payout": t.payout,
+        "vat": t.vat,
+        "cost": t.cogs,
+        "profit": t.profit,
+        "currency": ledger.currency,
+    }
+    total |= {keys[n]: v for n, v in ledger.fee_totals.items()}
+    stock = {
+        "row_type": "inventory",
+        "date": ledger.inventory.on,
+        "item": f"{ledger.inventory.pairs} pairs held",
+        "cost": ledger.inventory.cost,
+        "currency": ledger.currency,
+    }
+    return rows, total, stock

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -178,3 +179,21 @@ def test_measures_field_order_is_stable() -> None:
         "cogs",
         "profit",
     ]
+
+
+def test_gross_forecast_for_the_plot(session: Session, tmp_path: Path) -> None:
+    build_book(session, currencies=("USD",))
+    points, note = report.gross_forecast(session, by="month", currency="USD", horizon=3)
+    assert len(points) == 3, note
+    assert all(p.lower_95 <= p.gross <= p.upper_95 for p in points)
+    assert points[0].group > max(
+        g.group or "" for g in report.breakdown(session, by="month", currency="USD").rows
+    )
+    none, why = report.gross_forecast(session, by="month", currency="EUR", horizon=3)
+    assert none == [] and "the report in EUR" in why
+    pytest.importorskip("matplotlib")
+    from soleflip_cli.plot import plot_history
+
+    target = tmp_path / "forecast.png"
+    plot_history(target, report.breakdown(session, by="month", currency="USD"), points)
+    assert target.read_bytes()[:4] == b"\x89PNG"
