@@ -251,6 +251,7 @@ class SaleFee(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # transaction (marketplace commission), processing (payment), shipping, refund or other.
     kind: Mapped[str] = mapped_column(String(30), default="other")
     amount: Mapped[Decimal]
     currency: Mapped[str] = _currency()

@@ -110,7 +110,9 @@ def build_book(
                     amount=(fees * Decimal("0.6")).quantize(CENT),
                     currency=currency,
                 ),
-                SaleFee(name="Payment processing", kind="payment", amount=Decimal("3.10"), currency=currency),
+                SaleFee(
+                    name="Payment processing", kind="processing", amount=Decimal("3.10"), currency=currency
+                ),
             ]
         session.add(sale)
     for k in range(15):  # pairs never sold

@@ -29,14 +29,14 @@ TRANSACTION_REQUIRED = ("Transaction creation date", "Type", "Net amount")
 TRANSACTION_DATES = (("%b %d, %Y", "Mar 5, 2024"), ("%d %b %Y", "5 Mar 2024"), ("%Y-%m-%d", "2024-03-05"))
 # Fee columns of the transaction report (signed: a charge is negative there, positive here).
 FEES = (
-    ("Final Value Fee - fixed", "commission"),
-    ("Final Value Fee - variable", "commission"),
+    ("Final Value Fee - fixed", "transaction"),
+    ("Final Value Fee - variable", "transaction"),
     ("Regulatory operating fee", "other"),
     ('Very high "item not as described" fee', "other"),
     ("Below standard performance fee", "other"),
     ("International fee", "other"),
     ("Charity donation", "other"),
-    ("Deposit processing fee", "payment"),
+    ("Deposit processing fee", "processing"),
 )
 LINE_KINDS = {"shipping label": "shipping", "refund": "refund"}
 # Order-level cells that a multi-item order's item rows may leave blank (taken from its summary row).

@@ -22,7 +22,7 @@ PAYOUT = "Total Gross Amount (Total Payout)"
 STAMP = "%Y-%m-%d %H:%M:%S %z"
 EXAMPLE = "2022-07-13 09:54:57 +00"
 # Fee columns, each with a "<name> Currency" column beside it.
-FEES = (("Seller Fee", "commission"), ("Payment Processing", "payment"), ("Shipping Fee", "shipping"))
+FEES = (("Seller Fee", "transaction"), ("Payment Processing", "processing"), ("Shipping Fee", "shipping"))
 ADJUSTMENT = "Unlisted fees (listing - payout)"
 
 

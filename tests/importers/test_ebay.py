@@ -87,8 +87,8 @@ def test_transactions_report() -> None:
         "USD",
     )
     assert order.fees == (
-        FeeLine("Final Value Fee - fixed", "commission", Decimal("0.40")),
-        FeeLine("Final Value Fee - variable", "commission", Decimal("17.56")),
+        FeeLine("Final Value Fee - fixed", "transaction", Decimal("0.40")),
+        FeeLine("Final Value Fee - variable", "transaction", Decimal("17.56")),
         FeeLine("Regulatory operating fee", "other", Decimal("0.28")),
     )
     assert order.payout_date == datetime(2026, 9, 5, tzinfo=UTC)

@@ -28,8 +28,8 @@ def test_2025_layout_quoting_multiline_and_fees() -> None:
     assert (first.sku, first.size, first.currency) == ("DD1391-100", "10", "EUR")
     assert first.item_name == "Nike Dunk Low Retro White Black Panda"
     assert [(f.name, f.kind, f.amount) for f in first.fees] == [
-        ("Seller Fee", "commission", Decimal("10.80")),
-        ("Payment Processing", "payment", Decimal("3.60")),
+        ("Seller Fee", "transaction", Decimal("10.80")),
+        ("Payment Processing", "processing", Decimal("3.60")),
     ]
     assert first.buyer_country == "Germany"
     assert sum(s.sale_price for s in sales) == Decimal("774.00")
