@@ -31,3 +31,4 @@ demo: install
 bench: install
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sync_stockx.py
+	$(BIN)/python bench/import_contest.py

@@ -223,3 +223,29 @@ def test_input_formats_match_the_importers() -> None:
     from soleflip_cli.importers import FORMATS
 
     assert INPUT_FORMATS == FORMATS
+
+
+def test_header_only_file_warns_and_succeeds(cli: Cli, tmp_path: Path) -> None:
+    header_only = tmp_path / "empty-report.csv"
+    header_only.write_text((FIXTURES / "stockx-2025.csv").read_text(encoding="utf-8").splitlines()[0] + "\n")
+    result = cli("import", "csv", str(header_only), "--json")
+    assert result.exit_code == 0
+    assert (json.loads(result.stdout)["format"], json.loads(result.stdout)["rows"]) == ("stockx", 0)
+    assert "has a header but no data rows; nothing to import" in _flat(result.stderr)
+
+
+def test_missing_required_column_rejects_the_file(cli: Cli, tmp_path: Path) -> None:
+    text = (FIXTURES / "stockx-2025.csv").read_text(encoding="utf-8")
+    no_payout = tmp_path / "no-payout.csv"
+    no_payout.write_text(text.replace("Total Gross Amount (Total Payout),", "Gross,", 1))
+    result = cli("import", "csv", str(no_payout), "--json")
+    assert result.exit_code == ExitCode.FINDINGS
+    data = json.loads(result.stdout)
+    assert (data["format"], data["rows"], data["batch_id"]) == ("stockx", 0, None)
+    assert data["errors"] == [
+        {"line": 1, "column": "Total Gross Amount (Total Payout)", "message": "required column is missing"}
+    ]
+    assert _flat(result.stderr) == (
+        f"Error: {no_payout}: column 'Total Gross Amount (Total Payout)': required column is missing; "
+        "nothing was imported from it"
+    )

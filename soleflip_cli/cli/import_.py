@@ -145,6 +145,8 @@ def _tell(result: ImportResult) -> None:
 
     if result.encoding == "cp1252":
         render.warn(f"{result.file} is not UTF-8; read it as Windows-1252 (cp1252)")
+    if result.rows == 0 and not result.error_count:
+        render.warn(f"{result.file} has a header but no data rows; nothing to import")
     if result.previous_batch is not None and not result.error_count:
         render.info(f"{result.file}: the same file was imported in batch {result.previous_batch}")
     if result.matched:
@@ -195,7 +197,9 @@ def _problem(result: ImportResult) -> str:
     if result.rejected:
         return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
     if result.error_count == 1:  # the file itself (empty, binary, a missing column)
-        return f"{result.file}: {result.errors[0].message}; nothing was imported from it"
+        error = result.errors[0]
+        where = f"column {error.column!r}: " if error.column else ""
+        return f"{result.file}: {where}{error.message}; nothing was imported from it"
     return f"{result.file}: {result.error_count} problems; nothing was imported from it"
 
 

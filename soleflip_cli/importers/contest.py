@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import Decimal
+from hashlib import blake2b
 
 from soleflip_cli.catalog import name_from_slug
-from soleflip_cli.importers.base import MarketSaleRecord, Occurrences, Record, RowError, Rows, Target, digest
-from soleflip_cli.importers.fields import Cells, Columns, data_rows, is_missing, missing_columns
+from soleflip_cli.importers.base import MarketSaleRecord, Record, RowError, Rows, Target
+from soleflip_cli.importers.fields import Cells, Columns, clean_row, missing_columns
 
 REQUIRED = ("Order Date", "Sneaker Name", "Sale Price", "Shoe Size")
 SHORT_YEAR, LONG_YEAR = "%m/%d/%y", "%m/%d/%Y"
+NONE = "\x00"  # how digest() writes a missing part
 
 
 class ContestImporter:
@@ -33,16 +35,20 @@ class ContestImporter:
             yield from missing
             return
         fast = _FastPath(columns)
-        for item in data_rows(rows, len(rows.header)):
-            if isinstance(item, RowError):
-                yield item
+        width = len(rows.header)
+        for item in rows:
+            if type(item) is tuple and len(item[1]) == width:
+                record = fast.record(*item)
+                if record is not None:
+                    yield record
+                    continue
+            checked = clean_row(item, width)
+            if checked is None or isinstance(checked, RowError):
+                if checked is not None:
+                    yield checked
                 continue
-            record = fast.record(*item)
-            if record is not None:
-                yield record
-                continue
-            cells = Cells(item[0], item[1], columns)
-            record = fast.checked(cells)
+            cells = Cells(checked[0], checked[1], columns)
+            record = fast.checked(cells, item[1])  # type: ignore[index]
             if record is None:
                 yield from cells.errors
             else:
@@ -50,10 +56,10 @@ class ContestImporter:
 
 
 class _FastPath:
-    """100k-row files repeat their dates, prices and names: parse each distinct cell once.
+    """100k-row files repeat their dates, prices and names: each distinct cell is parsed once.
 
-    `record` builds a row from cells seen before (and validated) or returns None; `checked`
-    validates a row cell by cell, remembering what was good for `record`.
+    `record` builds a row from raw cells seen before (and validated) or returns None;
+    `checked` validates a row cell by cell and remembers the good raw cells for `record`.
     """
 
     def __init__(self, columns: Columns) -> None:
@@ -62,63 +68,71 @@ class _FastPath:
         self.optional = [columns.index(n) for n in ("Retail Price", "Release Date", "Buyer Region")]
         self.patterns: dict[str, str] = {}
         self.days: dict[str, tuple[date, str]] = {}
-        self.releases: dict[str, date | None] = {"": None}
-        self.prices: dict[str, tuple[Decimal, str]] = {}
-        self.retail: dict[str, Decimal | None] = {"": None}
+        # Optional cells map to (value, its text in the row key); NONE stands for a missing value.
+        self.releases: dict[str, tuple[date | None, str]] = {"": (None, NONE)}
+        self.prices: dict[str, tuple[Decimal, str, str]] = {}
+        self.retail: dict[str, tuple[Decimal | None, str]] = {"": (None, NONE)}
         self.names: dict[str, tuple[str, str]] = {}
-        self.regions: dict[str, str | None] = {}
-        self.occurrences = Occurrences()
+        self.sizes: dict[str, str] = {}
+        self.regions: dict[str, tuple[str | None, str]] = {"": (None, NONE)}
+        self.seen: dict[str, int] = {}  # identity hash -> rows with it so far (see base.Occurrences)
 
     def record(self, line: int, cells: list[str]) -> MarketSaleRecord | None:
         day_at, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
         try:
             sold, day = self.days[cells[day_at]]
-            price, currency = self.prices[cells[price_at]]
+            price, currency, price_text = self.prices[cells[price_at]]
             name, folded = self.names[cells[name_at]]
-            retail = self.retail[cells[retail_at]] if retail_at is not None else None
-            released = self.releases[cells[release_at]] if release_at is not None else None
+            size = self.sizes[cells[size_at]]
+            retail, retail_text = self.retail[cells[retail_at]] if retail_at is not None else (None, NONE)
+            released, released_text = (
+                self.releases[cells[release_at]] if release_at is not None else (None, NONE)
+            )
+            region, region_text = self.regions[cells[region_at]] if region_at is not None else (None, NONE)
         except KeyError:
             return None
-        size = cells[size_at]
-        region = None
-        if region_at is not None:
-            text = cells[region_at]
-            region = self.regions.get(text, text)
-            if region is text and text not in self.regions:
-                region = self.regions[text] = None if is_missing(text) else text
-        if not size:
-            return None
-        identity = digest(day, folded, price, size, region, retail, released)
+        # The text digest(day, folded, price, size, region, retail, released) hashes: keys stay stable.
+        text = "\x1f".join((day, folded, price_text, size, region_text, retail_text, released_text))
+        identity = blake2b(text.encode(), digest_size=16).hexdigest()
+        count = self.seen[identity] = self.seen.get(identity, 0) + 1
         return MarketSaleRecord(
-            line=line,
-            row_key=self.occurrences.key(identity),
-            name=name,
-            size=size,
-            sale_date=sold,
-            sale_price=price,
-            currency=currency,
-            region=region,
-            retail_price=retail,
-            release_date=released,
+            line,
+            f"{identity}:{count}",
+            name,
+            size,
+            sold,
+            price,
+            currency,
+            region,
+            retail,
+            released,
         )
 
-    def checked(self, cells: Cells) -> MarketSaleRecord | None:
+    def checked(self, cells: Cells, raw: list[str]) -> MarketSaleRecord | None:
         sold = cells.day("Order Date", *_pattern(self.patterns, "Order Date", cells))
         released = cells.day("Release Date", *_pattern(self.patterns, "Release Date", cells), required=False)
         price = cells.money("Sale Price", required=True)
         retail = cells.money("Retail Price")
         slug = cells.text("Sneaker Name", required=True)
-        cells.text("Shoe Size", required=True)
-        if cells.errors or sold is None or price is None or slug is None:
+        size = cells.text("Shoe Size", required=True)
+        if cells.errors or sold is None or price is None or slug is None or size is None:
             return None
-        self.days[cells.raw("Order Date")] = (sold, sold.isoformat())
-        self.releases[cells.raw("Release Date")] = released
-        self.prices[cells.raw("Sale Price")] = (price[0], price[1] or "USD")
-        self.retail[cells.raw("Retail Price")] = retail[0] if retail else None
+        day_at, name_at, price_at, size_at = self.at
+        retail_at, release_at, region_at = self.optional
+        self.days[raw[day_at]] = (sold, sold.isoformat())
+        self.prices[raw[price_at]] = (price[0], price[1] or "USD", str(price[0]))
         name = name_from_slug(slug)
-        self.names[cells.raw("Sneaker Name")] = (name, name.casefold())
-        return self.record(cells.line, cells.cells)
+        self.names[raw[name_at]] = (name, name.casefold())
+        self.sizes[raw[size_at]] = size
+        if retail_at is not None:
+            self.retail[raw[retail_at]] = (retail[0], str(retail[0])) if retail else (None, NONE)
+        if release_at is not None:
+            self.releases[raw[release_at]] = (released, released.isoformat()) if released else (None, NONE)
+        if region_at is not None:
+            region = cells.text("Buyer Region")
+            self.regions[raw[region_at]] = (region, region) if region is not None else (None, NONE)
+        return self.record(cells.line, raw)
 
 
 def _pattern(patterns: dict[str, str], column: str, cells: Cells) -> tuple[str, str]:

@@ -69,26 +69,27 @@ def missing_columns(rows: Rows, columns: Columns, required: Sequence[str]) -> li
 def data_rows(rows: Rows, width: int) -> Iterator[tuple[int, list[str]] | RowError]:
     """Rows with their cells stripped; blank rows skipped; short or long rows rejected whole."""
     for item in rows:
-        if isinstance(item, RowError):
-            yield item
-            continue
-        line, cells = item
-        if not any(cells):
-            continue
-        cells = [c.strip() for c in cells]
-        if not any(cells):
-            continue
-        if len(cells) < width:
-            yield RowError(
-                line,
-                None,
-                "",
-                f"{len(cells)} fields where the header has {width} (truncated line or wrong delimiter?)",
-            )
-        elif len(cells) > width and any(cells[width:]):
-            yield RowError(line, None, "", f"{len(cells)} fields where the header has {width}")
-        else:
-            yield line, cells
+        checked = clean_row(item, width)
+        if checked is not None:
+            yield checked
+
+
+def clean_row(item: tuple[int, list[str]] | RowError, width: int) -> tuple[int, list[str]] | RowError | None:
+    """One row stripped, None when blank, a RowError when it has too few or too many fields."""
+    if isinstance(item, RowError):
+        return item
+    line, cells = item
+    if not any(cells):
+        return None
+    cells = [c.strip() for c in cells]
+    if not any(cells):
+        return None
+    if len(cells) < width:
+        reason = f"{len(cells)} fields where the header has {width} (truncated line or wrong delimiter?)"
+        return RowError(line, None, "", reason)
+    if len(cells) > width and any(cells[width:]):
+        return RowError(line, None, "", f"{len(cells)} fields where the header has {width}")
+    return line, cells
 
 
 def is_missing(text: str | None) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -102,8 +102,10 @@ def import_file(
     try:
         source = reading.prepare(path, display)
     except reading.UnreadableFileError as exc:
-        error = RowError(1, None, "", str(exc))
-        return ImportResult(display, fmt, "", 0, 0, 0, 0, 0, (error,), 1, None, dry_run)
+        errors = (RowError(1, None, "", str(exc)),)
+        return ImportResult(
+            display, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run
+        )
     importer, rows = choose(source, fmt, mapping, options or ImportOptions())
     previous = previous_import(session, source.sha256)
     batch_id = start_batch(
@@ -111,23 +113,7 @@ def import_file(
     )
     scan = _Scan(skip_bad_rows, rows.header_line)
     writer = _writer(importer, session, batch_id)
-    chunk: list[Record] = []
-    for item in importer.parse(rows):
-        if isinstance(item, RowError):
-            scan.add_error(item)
-            if not scan.writing:
-                chunk.clear()
-            continue
-        scan.records += 1
-        if scan.writing:
-            chunk.append(item)
-            if len(chunk) >= CHUNK:
-                writer.write(chunk)
-                chunk = []
-        if progress and scan.records % CHUNK == 0:
-            progress(item.line, source.lines)
-    if scan.writing and chunk:
-        writer.write(chunk)
+    scan.run(importer.parse(rows), writer, lambda line: progress(line, source.lines) if progress else None)
     failed = scan.error_count > 0 and not skip_bad_rows
     counts = Counts() if failed else writer.finish()
     if failed or dry_run:
@@ -173,6 +159,29 @@ class _Scan:
     def writing(self) -> bool:
         """False once a bad row means the file will be rolled back (nothing more to write)."""
         return self.skip_bad_rows or self.error_count == 0
+
+    def run(self, items: Iterable[Record | RowError], writer: Writer, advance: Callable[[int], None]) -> None:
+        """Feed records to the writer chunk by chunk; after a fatal bad row, only read and count."""
+        chunk: list[Record] = []
+        writing = True
+        for item in items:
+            if type(item) is RowError:
+                self.add_error(item)
+                writing = self.writing
+                if not writing:  # the file will be rolled back: count what was read, write no more
+                    self.records += len(chunk)
+                    chunk = []
+                continue
+            chunk.append(item)  # type: ignore[arg-type]
+            if len(chunk) >= CHUNK:
+                self.records += len(chunk)
+                if writing:
+                    writer.write(chunk)
+                chunk = []
+                advance(item.line)
+        self.records += len(chunk)
+        if writing and chunk:
+            writer.write(chunk)
 
     def add_error(self, error: RowError) -> None:
         self.error_count += 1

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from soleflip_cli.importers.base import MarketSaleRecord
+from soleflip_cli.importers.base import MarketSaleRecord, digest
 from tests.importers.conftest import FIXTURES, parse_path
 
 
@@ -42,6 +42,14 @@ def test_identical_rows_get_occurrence_numbers() -> None:
     assert _records(FIXTURES / "contest.csv")[5].row_key == rows[5].row_key  # stable across runs
 
 
+def test_row_key_scheme_is_fixed() -> None:
+    """Keys already stored must match on every later import: the scheme may never change."""
+    first = _records(FIXTURES / "contest.csv")[0]
+    parts = ("2017-09-01", "adidas yeezy boost 350 low v2 beluga", Decimal("1097.00"), "11", "California")
+    assert first.row_key == digest(*parts, Decimal("220.00"), date(2016, 9, 24)) + ":1"
+    assert first.row_key == "5ec26fb1ded224a83cb7a3e8f597fcaf:1"
+
+
 def test_four_digit_years_give_the_same_keys(write: Callable[..., Path]) -> None:
     text = (FIXTURES / "contest.csv").read_text()
     for short, long in (("/17,", "/2017,"), ("/16,", "/2016,"), ("/18,", "/2018,"), ("/19,", "/2019,")):
@@ -61,3 +69,14 @@ def test_bad_rows(write: Callable[..., Path]) -> None:
         (6, "Sale Price", "not an amount of money"),
         (7, "Sale Price", "must not be negative"),
     ]
+
+
+def test_missing_optional_cells(write: Callable[..., Path]) -> None:
+    text = "Order Date,Sneaker Name,Sale Price,Shoe Size,Retail Price,Release Date,Buyer Region\n"
+    text += "9/1/17,Nike-Zoom-Fly-Off-White,$300,10,,,\n"
+    [row] = _records(write(text))
+    assert (row.retail_price, row.release_date, row.region) == (None, None, None)
+    assert (
+        row.row_key
+        == digest("2017-09-01", "nike zoom fly off-white", Decimal("300.00"), "10", None, None, None) + ":1"
+    )

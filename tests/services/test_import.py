@@ -179,3 +179,11 @@ def test_unreadable_file_is_a_result_not_a_crash(session: Session, tmp_path: Pat
     result = _run(session, empty)
     assert [(e.line, e.message) for e in result.errors] == [(1, "the file is empty")]
     assert (result.rows, result.batch_id) == (0, None)
+
+
+def test_overlapping_contest_files(session: Session, tmp_csv: Callable[[str, str], Path]) -> None:
+    lines = (FIXTURES / "contest.csv").read_text().splitlines()
+    part = tmp_csv("\n".join(lines[:4]) + "\n", "part.csv")  # the header and the first 3 rows
+    assert _counts(_run(session, part)) == (3, 3, 0, 0, 0)
+    assert _counts(_run(session, FIXTURES / "contest.csv")) == (6, 3, 0, 3, 0)
+    assert _count(session, MarketSale) == 6
