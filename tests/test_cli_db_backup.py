@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from soleflip_cli import db
 from soleflip_cli.errors import ExitCode
-from soleflip_cli.models import Product, Sale
+from soleflip_cli.models import Product, Sale, Supplier
 from tests.conftest import Cli
 from tests.dbtools_data import BIG, TEXTS, contents, money_sums, scratch_database, seed
 
@@ -81,6 +81,10 @@ def test_backup_restore_round_trip(
 
 def test_export_writes_escaped_csv_and_restores_exactly(cli: Cli, db_url: str, tmp_path: Path) -> None:
     seed(db_url)
+    engine = db.make_engine(db_url)
+    with engine.begin() as conn:  # past csv's 128 KiB field limit, which restore must not leave raised
+        conn.execute(update(Supplier).where(Supplier.id == 2).values(notes="x" * 300_000))
+    engine.dispose()
     out = tmp_path / "export"
     result = cli("db", "export", str(out), "--json")
     assert result.exit_code == 0, result.stderr
@@ -106,6 +110,7 @@ def test_export_writes_escaped_csv_and_restores_exactly(cli: Cli, db_url: str, t
     with scratch_database("sqlite", tmp_path) as target:
         assert Cli(target)("db", "restore", str(out)).exit_code == 0
         assert contents(target) == contents(db_url)
+    assert csv.field_size_limit() == 131072
 
 
 def test_copy_sqlite_to_postgres_and_back_is_exact(tmp_path: Path) -> None:
