@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -100,14 +101,16 @@ def _damage(kind: str, good: Path, bad: Path) -> Path:
                 dst.writestr(
                     item, body.replace(b"SKU-0002", b"SKU-0009") if item.filename == "products.csv" else body
                 )
-    else:  # a bad cell late in the load, checksum updated: the load must fail mid-way and roll back
+    else:  # checksums updated: the load itself fails late (a bad cell, a duplicate id) and rolls back
         bad.mkdir()
         manifest = json.loads((good / "manifest.json").read_text())
         for entry in manifest["tables"]:
             body = (good / entry["file"]).read_bytes()
             if entry["name"] == "sale_fees":
-                body = body[: body.rstrip(b"\n").rfind(b"\n") + 1] + b"999,1,x,other,abc,USD,\n"
-                entry.update(bytes=len(body), sha256=__import__("hashlib").sha256(body).hexdigest())
+                last = body[: body.rstrip(b"\r\n").rfind(b"\n") + 1]
+                row = b"999,1,x,other,abc,USD,\r\n" if kind == "bad-cell" else body[len(last) :]
+                body = last + row if kind == "bad-cell" else body + row
+                entry.update(bytes=len(body), sha256=hashlib.sha256(body).hexdigest())
             (bad / entry["file"]).write_bytes(body)
         (bad / "manifest.json").write_text(json.dumps(manifest))
     return bad
@@ -119,6 +122,7 @@ DAMAGES = [
     ("portable", "truncated", "damaged or not a soleflip portable backup"),
     ("portable", "tampered-zip", "does not match its checksum"),
     ("export", "bad-cell", "sale_fees.csv line 28: "),
+    ("export", "duplicate-id", "restore failed, the database was left as it was: "),
 ]
 
 

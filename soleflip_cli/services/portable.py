@@ -21,7 +21,7 @@ from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Integer, Num
 from soleflip_cli import __version__
 from soleflip_cli.errors import BackupError
 from soleflip_cli.render import csv_safe
-from soleflip_cli.services.transfer import Progress, Row, TableCount, insert_batches, stream_rows
+from soleflip_cli.services.transfer import Progress, TableCount, Values, insert_batches, stream_rows
 
 FORMAT = "soleflip-portable"
 FORMAT_VERSION = 1
@@ -182,7 +182,7 @@ def _write_table(conn: Connection, table: Table, out: IO[bytes], batch_size: int
     writer.writerow(columns)
     rows = 0
     for batch in stream_rows(conn, table, batch_size):
-        writer.writerows([encode(row[name]) for name in columns] for row in batch)
+        writer.writerows([encode(value) for value in row] for row in batch)
         rows += len(batch)
     return TableEntry(table.name, f"{table.name}.csv", rows, sink.size, sink.sha.hexdigest(), tuple(columns))
 
@@ -276,29 +276,29 @@ class PortableArchive:
         except _DAMAGED as exc:
             raise _damaged(self.path, exc) from None
 
-    def _rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Row]]:
+    def _rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Values]]:
         previous = csv.field_size_limit(_ARCHIVE_FIELD_LIMIT)
         try:
             yield from self._read_rows(entry, table, batch_size)
         finally:
             csv.field_size_limit(previous)
 
-    def _read_rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Row]]:
+    def _read_rows(self, entry: TableEntry, table: Table, batch_size: int) -> Iterator[list[Values]]:
         with self._open(entry.file) as raw:
             reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
             header = next(reader, [])
             if sorted(header) != sorted(c.name for c in table.columns):
                 raise ValueError(f"{entry.file}: the columns do not match table {table.name}")
-            decoders = [decoder(table.c[name]) for name in header]
-            batch: list[Row] = []
+            # Cells are read back into the table's own column order, whatever the file's order.
+            plan = [(header.index(c.name), decoder(c)) for c in table.columns]
+            batch: list[Values] = []
             for cells in reader:
                 if len(cells) != len(header):
                     raise ValueError(f"{entry.file} line {reader.line_num}: {len(cells)} cells")
                 try:
-                    values = [None if c == "" else d(c) for c, d in zip(cells, decoders, strict=True)]
+                    batch.append(tuple(None if cells[i] == "" else decode(cells[i]) for i, decode in plan))
                 except (ValueError, ArithmeticError) as exc:
                     raise ValueError(f"{entry.file} line {reader.line_num}: {exc}") from None
-                batch.append(dict(zip(header, values, strict=True)))
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
