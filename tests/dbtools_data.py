@@ -150,7 +150,7 @@ def _rows(products: int) -> dict[type[Base], list[dict[str, Any]]]:
             [
                 ("Transaction fee", "transaction", Decimal("19.42"), Decimal("0.095000")),
                 ("Payment processing", "processing", Decimal("3.20"), Decimal("0.030000")),
-                ("Seller credit", "credit", Decimal("-1.25"), None),
+                ("Seller credit", "other", Decimal("-1.25"), None),
             ]
         )
     ]
@@ -216,7 +216,7 @@ def _rows(products: int) -> dict[type[Base], list[dict[str, Any]]]:
     data[FxRate] = [
         {
             "id": i,
-            "rate_date": date(2024, 1, 1) + timedelta(days=i),
+            "rate_date": date(2023, 12, 1) + timedelta(days=i),
             "base": "EUR",
             "quote": "USD",
             "rate": Decimal(f"1.08{i:06d}"),

@@ -69,6 +69,11 @@ def test_backup_restore_round_trip(
         _ok(restored.stdout, action="restore", rows=rows, source=str(file))
         assert contents(target) == contents(db_url)
         assert money_sums(target) == money_sums(db_url)
+        for report in (["summary"], ["breakdown", "--by", "month"], ["tax", "--year", "2024"]):
+            before, after = cli("report", *report, "--json"), Cli(target)("report", *report, "--json")
+            assert before.exit_code == after.exit_code == 0, after.stderr
+            assert json.loads(after.stdout) == json.loads(before.stdout)
+        assert json.loads(before.stdout)["totals"]["gross"] == "123456796683.99"  # the big sale is exact
         # Sequences continue after the restored ids (PostgreSQL) and new rows still go in.
         engine = db.make_engine(target)
         with engine.begin() as conn:
@@ -107,6 +112,9 @@ def test_export_writes_escaped_csv_and_restores_exactly(cli: Cli, db_url: str, t
     )
     again = cli("db", "export", str(out))
     assert again.exit_code == ExitCode.ERROR and "already exists" in again.stderr
+    assert cli("db", "export", str(out), "--force").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no partial/old dirs
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["tables"] == manifest["tables"]
     with scratch_database("sqlite", tmp_path) as target:
         assert Cli(target)("db", "restore", str(out)).exit_code == 0
         assert contents(target) == contents(db_url)
