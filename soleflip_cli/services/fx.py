@@ -276,12 +276,38 @@ def convert_sql(cents: str, rate: str, digits: int) -> str:
     return f"(CASE WHEN {rate} > 0 THEN {direct} ELSE {inverse} END)"
 
 
+def _identity(cents: str, digits: int) -> str:
+    """Hundredths already in the target currency, in its minor units."""
+    if digits == 2:
+        return cents
+    return f"{cents} * {10 ** (digits - 2)}" if digits > 2 else convert_sql(cents, str(RATE_SCALE), digits)
+
+
 def to_target_sql(cents: str, rate: str, same: str, digits: int) -> str:
     """`convert_sql`, skipped when the SQL condition `same` says the amount is already in the target."""
-    identity = (
-        f"{cents} * {10 ** (digits - 2)}" if digits >= 2 else convert_sql(cents, str(RATE_SCALE), digits)
-    )
+    identity = _identity(cents, digits)
     return f"(CASE WHEN {same} THEN {identity} ELSE {convert_sql(cents, rate, digits)} END)"
+
+
+def lookup_sql(cents: str, currency: str, day: str, digits: int, day_table: str) -> str:
+    """`convert_sql` at the rate of `currency` on `day` from a `day_rates` table; NULL when it has none.
+
+    The rate is looked up only for amounts not already in the target currency (a correlated subquery
+    inside the CASE), so single-currency books pay nothing for it.
+    """
+    identity = _identity(cents, digits)
+    rated = (
+        f"(SELECT {convert_sql(cents, 'x.rate', digits)} FROM {day_table} x "  # noqa: S608
+        f"WHERE x.currency = {currency} AND x.day = {day})"
+    )
+    return f"(CASE WHEN {currency} = :target THEN {identity} ELSE {rated} END)"
+
+
+def missing_sql(currency: str, day: str, day_table: str) -> str:
+    """1 when an amount in `currency` on `day` has no rate in the `day_rates` table, else 0 (SQL)."""
+    probe = f"SELECT 1 FROM {day_table} x WHERE x.currency = {currency} AND x.day = {day}"  # noqa: S608
+    known = f"{currency} = :target OR {currency} IS NULL"
+    return f"(CASE WHEN {known} THEN 0 WHEN EXISTS ({probe}) THEN 0 ELSE 1 END)"
 
 
 def missing_rate_error(currency: str, target: str, day: date, what: str) -> MissingRateError:
