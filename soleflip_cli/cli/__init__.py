@@ -14,8 +14,10 @@ from soleflip_cli.cli import db as db_cli
 from soleflip_cli.cli import forecast as forecast_cli
 from soleflip_cli.cli import fx as fx_cli
 from soleflip_cli.cli import import_ as import_cli
+from soleflip_cli.cli import inventory as inventory_cli
 from soleflip_cli.cli import price as price_cli
 from soleflip_cli.cli import report as report_cli
+from soleflip_cli.cli import supplier as supplier_cli
 from soleflip_cli.cli import sync as sync_cli
 from soleflip_cli.cli._common import AppState, SoleflipGroup
 
@@ -46,6 +48,8 @@ app.add_typer(import_cli.app, name="import")
 app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(report_cli.app, name="report")
 app.add_typer(fx_cli.app, name="fx")
+app.add_typer(inventory_cli.app, name="inventory")
+app.add_typer(supplier_cli.app, name="supplier")
 app.command("paths")(config_cli.paths)
 
 

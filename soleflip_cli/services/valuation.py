@@ -1,0 +1,312 @@
+"""Stock valuation: cost against the latest market observation per size; stale and missing data shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVarTuple
+
+from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.choices import Basis, ValueBy
+from soleflip_cli.errors import SoleflipError, UsageError
+from soleflip_cli.fees import PLATFORMS, FeeTerms, apply_terms, fee_terms
+from soleflip_cli.models import InventoryItem, MarketPrice, Product, Variant
+from soleflip_cli.services.matching import SELLABLE
+
+STREAM_CHUNK = 2000
+_Ts = TypeVarTuple("_Ts")
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The latest usable market observation of a size, and what one pair is worth on the basis."""
+
+    price: Decimal
+    currency: str
+    source: str
+    observed_at: datetime
+    value: Decimal | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PairValue:
+    """One pair: cost against its market value (None when missing or not comparable, see `note`)."""
+
+    id: int
+    sku: str | None
+    name: str | None
+    brand: str | None
+    size: str
+    cost: Decimal
+    currency: str
+    market_price: Decimal | None
+    market_value: Decimal | None
+    unrealised_profit: Decimal | None
+    source: str | None
+    observed_at: datetime | None
+    stale: bool | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """Pairs of one brand (and size) in one currency: value and profit over the valued pairs only."""
+
+    brand: str | None
+    size: str | None
+    currency: str
+    pairs: int
+    cost: Decimal
+    valued_pairs: int
+    valued_cost: Decimal
+    market_value: Decimal | None
+    unrealised_profit: Decimal | None
+    missing_pairs: int
+    unvalued_pairs: int
+    stale_pairs: int
+    oldest_observed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Valuer:
+    """Turns observed prices into per-pair values on a basis (fee schedules resolved once each)."""
+
+    basis: Basis
+    platform: str | None
+    fee_overrides: Mapping[str, Mapping[str, Any]] | None
+    stale_before: datetime
+    _terms: dict[tuple[str, str], FeeTerms | str] = field(default_factory=dict, compare=False, repr=False)
+
+    def quote(
+        self, price: Decimal, currency: str, source: str, observed_at: datetime, cost_currency: str
+    ) -> Quote:
+        """What one pair paid for in `cost_currency` is worth given this observation."""
+        if currency != cost_currency:
+            note = f"market data in {currency}, cost in {cost_currency}"
+            return Quote(price, currency, source, observed_at, None, note)
+        if self.basis is not Basis.payout:
+            return Quote(price, currency, source, observed_at, price, None)
+        platform = self.platform or source
+        terms = self._terms.get((platform, currency))
+        if terms is None:
+            terms = self._terms[(platform, currency)] = _terms(platform, currency, self.fee_overrides)
+        if isinstance(terms, str):
+            return Quote(price, currency, source, observed_at, None, terms)
+        return Quote(price, currency, source, observed_at, apply_terms(platform, terms, price).payout, None)
+
+
+def make_valuer(
+    basis: Basis,
+    platform: str | None,
+    fee_overrides: Mapping[str, Mapping[str, Any]] | None,
+    *,
+    stale_days: int,
+    now: datetime,
+) -> Valuer:
+    """A Valuer; a payout basis on an explicit platform needs that platform's fee schedule."""
+    name = platform.strip().lower() if platform else None
+    if basis is Basis.payout and name is not None and name not in PLATFORMS:
+        raise UsageError(
+            f"no fee schedule for {platform!r}; the payout basis needs one of {', '.join(PLATFORMS)}"
+        )
+    return Valuer(basis, name, fee_overrides, now - timedelta(days=stale_days))
+
+
+def latest_quotes(column: Any, platform: str | None) -> Subquery:
+    """The latest observation per variant with `column` set (from `platform` when given).
+
+    Only variants with sellable pairs are ranked, so market data for sizes not owned costs nothing.
+    """
+    owned = select(InventoryItem.variant_id).where(InventoryItem.status.in_(SELLABLE))
+    rank = func.row_number().over(
+        partition_by=MarketPrice.variant_id, order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc())
+    )
+    ranked = select(
+        MarketPrice.variant_id,
+        column.label("price"),
+        MarketPrice.currency,
+        MarketPrice.source,
+        MarketPrice.observed_at,
+        rank.label("rank"),
+    ).where(column.is_not(None), MarketPrice.variant_id.in_(owned))
+    if platform:
+        ranked = ranked.where(MarketPrice.source == platform)
+    inner = ranked.subquery("ranked")
+    return (
+        select(inner.c.variant_id, inner.c.price, inner.c.currency, inner.c.source, inner.c.observed_at)
+        .where(inner.c.rank == 1)
+        .subquery("latest")
+    )
+
+
+def basis_column(basis: Basis) -> Any:
+    """The MarketPrice column a basis reads (payout starts from the lowest ask)."""
+    return MarketPrice.highest_bid if basis is Basis.highest_bid else MarketPrice.lowest_ask
+
+
+def value_groups(session: Session, valuer: Valuer, by: ValueBy) -> list[GroupValue]:
+    """Stock valued per brand and size (or brand), per purchase currency; SQL groups pairs by size first."""
+    latest = latest_quotes(basis_column(valuer.basis), valuer.platform)
+    size_col = Variant.size_norm if by is ValueBy.brand_size else None
+    query = (
+        _stock(select(Product.brand, Variant.size_norm, InventoryItem.purchase_currency))
+        .add_columns(
+            func.count(InventoryItem.id),
+            func.sum(InventoryItem.purchase_price),
+            latest.c.price,
+            latest.c.currency,
+            latest.c.source,
+            latest.c.observed_at,
+        )
+        .outerjoin(latest, latest.c.variant_id == InventoryItem.variant_id)
+        .group_by(
+            Product.brand,
+            Variant.size_norm,
+            InventoryItem.variant_id,
+            InventoryItem.purchase_currency,
+            latest.c.price,
+            latest.c.currency,
+            latest.c.source,
+            latest.c.observed_at,
+        )  # fmt: skip
+    )
+    groups: dict[tuple[str | None, str | None, str], _Group] = {}
+    for brand, size, currency, pairs, cost, price, q_currency, source, observed in session.execute(query):
+        key = (brand, size if size_col is not None else None, currency)
+        group = groups.setdefault(key, _Group())
+        quote = valuer.quote(price, q_currency, source, observed, currency) if price is not None else None
+        group.add(int(pairs), cost, quote, valuer.stale_before)
+    ordered = sorted(
+        groups.items(), key=lambda kv: ((kv[0][0] or "\uffff").lower(), _size_key(kv[0][1]), kv[0][2])
+    )
+    return [group.result(*key) for key, group in ordered]
+
+
+def value_pairs(session: Session, valuer: Valuer) -> Iterator[PairValue]:
+    """Every sellable pair with its market value, streamed in pair ID order."""
+    latest = latest_quotes(basis_column(valuer.basis), valuer.platform)
+    query = (
+        _stock(select(InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm))
+        .add_columns(
+            InventoryItem.purchase_price,
+            InventoryItem.purchase_currency,
+            InventoryItem.variant_id,
+            latest.c.price,
+            latest.c.currency,
+            latest.c.source,
+            latest.c.observed_at,
+        )
+        .outerjoin(latest, latest.c.variant_id == InventoryItem.variant_id)
+        .order_by(InventoryItem.id)
+    )
+    cache: dict[tuple[int, str], Quote] = {}
+    for row in session.execute(query, execution_options={"yield_per": STREAM_CHUNK}):
+        id_, sku, name, brand, size, cost, currency, variant_id, price, q_cur, source, observed = row
+        if price is None:
+            yield PairValue(
+                id_,
+                sku,
+                name,
+                brand,
+                size,
+                cost,
+                currency,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                "no market data",
+            )
+            continue
+        quote = cache.get((variant_id, currency))
+        if quote is None:
+            quote = cache[(variant_id, currency)] = valuer.quote(price, q_cur, source, observed, currency)
+        profit = quote.value - cost if quote.value is not None else None
+        yield PairValue(
+            id_, sku, name, brand, size, cost, currency, quote.price, quote.value, profit, quote.source,
+            quote.observed_at, quote.observed_at < valuer.stale_before, quote.note,
+        )  # fmt: skip
+
+
+def stock_select(*columns: Any) -> Select[Any]:
+    """A select over sellable pairs joined to their product and variant."""
+    return _stock(select(*columns))
+
+
+def _stock(query: Select[*_Ts]) -> Select[*_Ts]:
+    return (
+        query.select_from(InventoryItem)
+        .join(Product, Product.id == InventoryItem.product_id)
+        .join(Variant, Variant.id == InventoryItem.variant_id)
+        .where(InventoryItem.status.in_(SELLABLE))
+    )
+
+
+class _Group:
+    """Running totals of one output group."""
+
+    def __init__(self) -> None:
+        self.pairs = self.valued = self.missing = self.unvalued = self.stale = 0
+        self.cost = self.valued_cost = self.value = Decimal("0.00")
+        self.oldest: datetime | None = None
+
+    def add(self, pairs: int, cost: Decimal, quote: Quote | None, stale_before: datetime) -> None:
+        self.pairs += pairs
+        self.cost += cost
+        if quote is None:
+            self.missing += pairs
+            return
+        if quote.value is None:
+            self.unvalued += pairs
+            return
+        self.valued += pairs
+        self.valued_cost += cost
+        self.value += quote.value * pairs
+        if quote.observed_at < stale_before:
+            self.stale += pairs
+        if self.oldest is None or quote.observed_at < self.oldest:
+            self.oldest = quote.observed_at
+
+    def result(self, brand: str | None, size: str | None, currency: str) -> GroupValue:
+        valued = self.valued > 0
+        return GroupValue(
+            brand=brand,
+            size=size,
+            currency=currency,
+            pairs=self.pairs,
+            cost=self.cost,
+            valued_pairs=self.valued,
+            valued_cost=self.valued_cost,
+            market_value=self.value if valued else None,
+            unrealised_profit=self.value - self.valued_cost if valued else None,
+            missing_pairs=self.missing,
+            unvalued_pairs=self.unvalued,
+            stale_pairs=self.stale,
+            oldest_observed_at=self.oldest,
+        )
+
+
+def _terms(platform: str, currency: str, overrides: Mapping[str, Mapping[str, Any]] | None) -> FeeTerms | str:
+    """The fee terms, or why there are none (an unknown platform or a currency the schedule lacks)."""
+    if platform not in PLATFORMS:
+        return f"no fee schedule for {platform!r}"
+    try:
+        return fee_terms(platform, currency, overrides)
+    except SoleflipError as exc:
+        return exc.message
+
+
+def _size_key(size: str | None) -> tuple[int, float, str]:
+    if size is None:
+        return (0, 0.0, "")
+    try:
+        return (0, float(size), size)
+    except ValueError:
+        return (1, 0.0, size)
