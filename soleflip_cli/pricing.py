@@ -90,6 +90,11 @@ def _pct(rate: Decimal) -> str:
     return ("-" if rate < 0 else "+") + f"{abs(rate * 100).normalize():f}%"
 
 
+def ask_floor(platform: str, terms: FeeTerms, cost: Decimal, min_margin: Decimal) -> Decimal:
+    """The lowest ask that pays back `cost` after fees plus `min_margin` of the price (platform units)."""
+    return _up(breakeven_for(platform, terms, cost, margin=min_margin), _unit(platform, terms.currency))
+
+
 def market_candidate(
     strategy: str, quote: MarketQuote, step: Decimal, current_ask: Decimal | None
 ) -> tuple[Decimal | None, str, bool]:
@@ -152,7 +157,7 @@ def decide(
 ) -> Decision:
     """Apply the rules in order: market data check, candidate, adjustments, cap, eBay snap, floor."""
     unit = _unit(platform, terms.currency)
-    floor = _up(breakeven_for(platform, terms, pair.cost, margin=policy.min_margin), unit)
+    floor = ask_floor(platform, terms, pair.cost, policy.min_margin)
 
     def refuse(flag: str, reason: str) -> Decision:
         return Decision(platform, None, floor, None, None, None, flag, reason)

@@ -18,20 +18,19 @@ from soleflip_cli.fees import compute_fees
 from soleflip_cli.models import InventoryItem, Listing, ListingEvent, Product, Variant
 from soleflip_cli.pricing import PricingPolicy
 from soleflip_cli.services.price import PRICE_CHANGE, Selection, suggest_prices
+from soleflip_cli.services.stockx_ops import (
+    BATCH_MIN,
+    BATCH_PREFIX,
+    BATCH_SIZE,
+    DONE,
+    REJECTED,
+    follow_batch,
+    follow_operations,
+)
 
 if TYPE_CHECKING:
     from soleflip_cli.clients.stockx import StockXClient
     from soleflip_cli.clients.stockx.models import Operation
-
-# From this many changes on, one batch update (<= 100 listings each) replaces single PATCHes.
-BATCH_MIN = 5
-BATCH_SIZE = 100
-# Waits between polls of an operation or batch (seconds); the client's limiter paces the calls too.
-POLL_DELAYS = (0.5, 1.0, 2.0, 3.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0)
-DONE = ("SUCCEEDED", "FAILED")
-# A rejection (the change was certainly not made) rather than an unknown outcome.
-REJECTED = (400, 403, 404, 409, 422)
-BATCH_PREFIX = "batch:"
 
 
 @dataclass(frozen=True)
@@ -191,15 +190,11 @@ def _apply_one(run: _Run, event: ListingEvent) -> None:
     event.operation_id = operation.operation_id
     run.session.flush()
     run.checkpoint()
-    _follow(run, event, listing.external_id, operation)
+    _follow(run, event, operation)
 
 
-def _follow(run: _Run, event: ListingEvent, listing_id: str, operation: Operation) -> None:
-    for delay in POLL_DELAYS:
-        if operation.operation_status in DONE:
-            break
-        run.sleep(delay)
-        operation = run.client.get_operation(listing_id, operation.operation_id)
+def _follow(run: _Run, event: ListingEvent, operation: Operation) -> None:
+    operation = follow_operations(run.client, {0: operation}, sleep=run.sleep)[0]
     if operation.operation_status == "SUCCEEDED":
         _finish(run, event, "succeeded", None)
     elif operation.operation_status == "FAILED":
@@ -229,12 +224,7 @@ def _apply_batch(run: _Run, events: list[ListingEvent]) -> None:
 
 
 def _follow_batch(run: _Run, batch_id: str, by_listing: dict[str, ListingEvent]) -> None:
-    status = run.client.get_batch("update", batch_id)
-    for delay in POLL_DELAYS:
-        if status.status == "COMPLETED":
-            break
-        run.sleep(delay)
-        status = run.client.get_batch("update", batch_id)
+    status = follow_batch(run.client, "update", batch_id, sleep=run.sleep)
     if status.status != "COMPLETED":
         for event in by_listing.values():
             _finish(run, event, "pending", f"batch still {status.status}; the next run checks it")
@@ -275,9 +265,7 @@ def resolve_pending(
         if event.operation_id and event.operation_id.startswith(BATCH_PREFIX):
             batches.setdefault(event.operation_id.removeprefix(BATCH_PREFIX), {})[listing.external_id] = event
         elif event.operation_id:
-            _follow(
-                run, event, listing.external_id, client.get_operation(listing.external_id, event.operation_id)
-            )
+            _follow(run, event, client.get_operation(listing.external_id, event.operation_id))
         else:
             _confirm_from_listing(run, event, listing)
     for batch_id, by_listing in batches.items():
@@ -290,7 +278,7 @@ def _confirm_from_listing(run: _Run, event: ListingEvent, listing: Listing) -> N
     detail = run.client.get_listing(listing.external_id)
     last = detail.last_operation
     if last is not None and last.operation_status not in DONE and last.changes.updates.get("amount"):
-        _follow(run, event, listing.external_id, last)
+        _follow(run, event, last)
     elif detail.amount == event.new_amount:
         _finish(run, event, "succeeded", "confirmed from the listing after an interrupted run")
     else:
