@@ -51,6 +51,9 @@ class StockXSettings(_Section):
     daily_budget: int = Field(default=25_000, gt=0)
     timeout_s: float = Field(default=30.0, gt=0)
     max_retries: int = Field(default=5, ge=0, le=20)
+    batch_items_per_window: int = Field(default=500, gt=0)
+    batch_window_s: float = Field(default=300.0, gt=0)
+    batch_items_per_day: int = Field(default=50_000, gt=0)
 
 
 class InventorySettings(_Section):

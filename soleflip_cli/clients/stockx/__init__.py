@@ -11,7 +11,7 @@ import httpx
 from soleflip_cli import __version__
 from soleflip_cli.clients.stockx.client import BatchKind, ClientStats, ListingChange, NewListing, StockXClient
 from soleflip_cli.clients.stockx.http import Sender
-from soleflip_cli.clients.stockx.limits import Clock, RateLimiter, RetryPolicy, SystemClock
+from soleflip_cli.clients.stockx.limits import Clock, ItemBudget, RateLimiter, RetryPolicy, SystemClock
 from soleflip_cli.clients.stockx.tokens import TokenManager, load_credentials
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from soleflip_cli.secrets import SecretStore
 
 RATE_STATE_FILE = "stockx-rate.json"
+ITEM_STATE_FILE = "stockx-batch-items.json"
 
 
 def token_url(settings: StockXSettings) -> str:
@@ -35,7 +36,8 @@ def build_client(
     clock: Clock | None = None,
     rng: random.Random | None = None,
 ) -> StockXClient:
-    """A client for `settings.api_url`; the limiter's daily count persists in `state_dir` when given.
+    """A client for `settings.api_url`; the limiter's and the batch item budget's counts persist in
+    `state_dir` when given.
 
     `transport` (e.g. `httpx.MockTransport`) and `clock` are for tests; production uses the network
     and the system clock.
@@ -60,13 +62,23 @@ def build_client(
     tokens = TokenManager(
         store=store, credentials=credentials, sender=sender, token_url=token_url(settings), clock=clock
     )
-    return StockXClient(http=http, sender=sender, tokens=tokens, credentials=credentials)
+    item_budget = ItemBudget(
+        per_window=settings.batch_items_per_window,
+        window_s=settings.batch_window_s,
+        per_day=settings.batch_items_per_day,
+        clock=clock,
+        state_file=state_dir / ITEM_STATE_FILE if state_dir is not None else None,
+    )
+    return StockXClient(
+        http=http, sender=sender, tokens=tokens, credentials=credentials, item_budget=item_budget
+    )
 
 
 __all__ = [
     "BatchKind",
     "ClientStats",
     "Clock",
+    "ItemBudget",
     "ListingChange",
     "NewListing",
     "StockXClient",

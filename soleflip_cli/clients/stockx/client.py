@@ -12,6 +12,7 @@ import httpx
 
 from soleflip_cli.clients.stockx import models as m
 from soleflip_cli.clients.stockx.http import Sender, body, is_bot_block, path, payload, query
+from soleflip_cli.clients.stockx.limits import ItemBudget
 from soleflip_cli.clients.stockx.tokens import Credentials, TokenManager
 
 BatchKind = Literal["create", "update", "delete"]
@@ -55,17 +56,25 @@ class ListingChange:
 class StockXClient:
     """Synchronous client; every call carries `x-api-key` and a Bearer token and goes through one limiter.
 
-    A 401 invalidates the access token, refreshes it once (single flight) and retries once. Money is
-    Decimal; amounts are in major units of `currency_code`; timestamps are UTC-aware.
+    A 401 invalidates the access token, refreshes it once (single flight) and retries once. Batch
+    submissions also wait for `item_budget` when one is given. Money is Decimal; amounts are in
+    major units of `currency_code`; timestamps are UTC-aware.
     """
 
     def __init__(
-        self, *, http: httpx.Client, sender: Sender, tokens: TokenManager, credentials: Credentials
+        self,
+        *,
+        http: httpx.Client,
+        sender: Sender,
+        tokens: TokenManager,
+        credentials: Credentials,
+        item_budget: ItemBudget | None = None,
     ) -> None:
         self.http = http
         self.sender = sender
         self.tokens = tokens
         self.credentials = credentials
+        self.item_budget = item_budget
 
     @property
     def stats(self) -> ClientStats:
@@ -310,7 +319,7 @@ class StockXClient:
     # --- batches ---------------------------------------------------------------------------------
 
     def create_listings_batch(self, items: list[NewListing]) -> m.BatchStatus:
-        """Submit a batch create (item budget: 500 items per 5 minutes)."""
+        """Submit a batch create (every listing counts against the item budget, 500 per 5 minutes)."""
         payload_items = [
             body(
                 variantId=i.variant_id,
@@ -323,7 +332,7 @@ class StockXClient:
             )
             for i in items
         ]
-        return self._batch("create", {"items": payload_items})
+        return self._batch("create", {"items": payload_items}, sum(i.quantity for i in items))
 
     def update_listings_batch(self, items: list[ListingChange]) -> m.BatchStatus:
         """Submit a batch update (at most 100 listings per call)."""
@@ -337,11 +346,11 @@ class StockXClient:
             )
             for i in items
         ]
-        return self._batch("update", {"items": payload_items})
+        return self._batch("update", {"items": payload_items}, len(payload_items))
 
     def delete_listings_batch(self, listing_ids: list[str]) -> m.BatchStatus:
         """Submit a batch delete (at most 100 listings per call)."""
-        return self._batch("delete", {"items": [{"listingId": i} for i in listing_ids]})
+        return self._batch("delete", {"items": [{"listingId": i} for i in listing_ids]}, len(listing_ids))
 
     def get_batch(self, kind: BatchKind, batch_id: str) -> m.BatchStatus:
         """A batch's status and item counts."""
@@ -356,6 +365,9 @@ class StockXClient:
         data = self.request("GET", url_path, params=query(status=status))
         return [m.BatchItem.model_validate(item) for item in (data or {}).get("items", [])]
 
-    def _batch(self, kind: BatchKind, data: dict[str, Any]) -> m.BatchStatus:
+    def _batch(self, kind: BatchKind, data: dict[str, Any], items: int) -> m.BatchStatus:
+        if self.item_budget is not None:
+            self.credentials.require_api_key()  # a missing login must not use up budget
+            self.item_budget.take(items)
         response = self.request("POST", path("/selling/batch/{}-listing", kind), json_body=data)
         return m.BatchStatus.model_validate(response)

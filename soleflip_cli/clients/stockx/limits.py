@@ -168,3 +168,113 @@ class RateLimiter:
         except OSError:
             # Losing the count only weakens cross-run pacing; the request itself must not fail.
             tmp.unlink(missing_ok=True)
+
+
+class ItemBudget:
+    """StockX's batch item budget: `per_window` items per `window_s` seconds, `per_day` per UTC day.
+
+    Every batch submission is recorded with its wall time; with a `state_file` the records survive
+    between runs, so a run right after a big batch waits for the window instead of drawing 429s.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_window: int,
+        window_s: float,
+        per_day: int,
+        clock: Clock,
+        state_file: Path | None = None,
+    ) -> None:
+        self.per_window = per_window
+        self.window_s = window_s
+        self.per_day = per_day
+        self.clock = clock
+        self.state_file = state_file
+        self._lock = threading.Lock()
+        self._sent: list[tuple[datetime, int]] = []
+        self._day = clock.now().date()
+        self._day_used = 0
+        self._load()
+
+    @property
+    def used_today(self) -> int:
+        """Batch items submitted today (UTC)."""
+        return self._day_used if self._day == self.clock.now().date() else 0
+
+    def wait_for(self, items: int) -> float:
+        """Seconds until `items` more fit in the window (0 when they fit now).
+
+        ApiError when they can never fit in one window or today's item budget is spent.
+        """
+        with self._lock:
+            return self._wait(items, self.clock.now())
+
+    def take(self, items: int) -> None:
+        """Wait until `items` fit, then count them as submitted."""
+        with self._lock:
+            wait = self._wait(items, self.clock.now())
+            if wait > 0:
+                self.clock.sleep(wait)
+            now = self.clock.now()
+            if now.date() != self._day:
+                self._day, self._day_used = now.date(), 0
+            self._sent.append((now, items))
+            self._day_used += items
+            self._save()
+
+    def _wait(self, items: int, now: datetime) -> float:
+        if items > self.per_window:
+            raise ApiError(
+                f"a batch of {items} items exceeds StockX's budget of {self.per_window} items "
+                f"per {self.window_s:g} s",
+                hint="send fewer items per batch",
+            )
+        if now.date() == self._day and self._day_used + items > self.per_day:
+            raise ApiError(
+                f"StockX's daily batch budget of {self.per_day} items is used up; it resets at 00:00 UTC",
+                status=429,
+                hint="run again after the reset",
+            )
+        start = now - timedelta(seconds=self.window_s)
+        self._sent = [(at, n) for at, n in self._sent if at > start]
+        free = self.per_window - sum(n for _, n in self._sent)
+        if items <= free:
+            return 0.0
+        leaves = start
+        for at, n in self._sent:  # oldest first: until enough of them have left the window
+            free, leaves = free + n, at
+            if items <= free:
+                break
+        return max(0.0, (leaves - start).total_seconds())
+
+    def _load(self) -> None:
+        if self.state_file is None:
+            return
+        try:
+            state = json.loads(self.state_file.read_text(encoding="utf-8"))
+            day = datetime.fromisoformat(state["day"]).date()
+            day_used = int(state["day_used"])
+            sent = [(datetime.fromisoformat(at), int(n)) for at, n in state["sent"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return
+        if day == self.clock.now().date():
+            self._day_used = day_used
+        self._sent = sorted(sent)
+
+    def _save(self) -> None:
+        if self.state_file is None:
+            return
+        state = {
+            "day": self._day.isoformat(),
+            "day_used": self._day_used,
+            "sent": [[at.isoformat(), n] for at, n in self._sent],
+        }
+        tmp = self.state_file.with_name(f".{self.state_file.name}.{os.getpid()}.tmp")
+        try:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(tmp, self.state_file)
+        except OSError:
+            # Losing the record only weakens cross-run pacing; the batch itself must not fail.
+            tmp.unlink(missing_ok=True)
