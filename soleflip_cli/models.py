@@ -329,6 +329,9 @@ class ListingEvent(Base):
         ForeignKey("inventory_items.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(String(30))
+    # Listing status before and after (`inactive` -> `active` for an activation; None when unknown).
+    old_status: Mapped[str | None] = mapped_column(String(20))
+    new_status: Mapped[str | None] = mapped_column(String(20))
     old_amount: Mapped[Decimal | None]
     new_amount: Mapped[Decimal | None]
     currency: Mapped[str | None] = _currency()

@@ -15,6 +15,7 @@ from soleflip_cli.cli import forecast as forecast_cli
 from soleflip_cli.cli import fx as fx_cli
 from soleflip_cli.cli import import_ as import_cli
 from soleflip_cli.cli import inventory as inventory_cli
+from soleflip_cli.cli import listing as listing_cli
 from soleflip_cli.cli import price as price_cli
 from soleflip_cli.cli import report as report_cli
 from soleflip_cli.cli import supplier as supplier_cli
@@ -50,6 +51,7 @@ app.add_typer(report_cli.app, name="report")
 app.add_typer(fx_cli.app, name="fx")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(supplier_cli.app, name="supplier")
+app.add_typer(listing_cli.app, name="listing")
 app.command("paths")(config_cli.paths)
 
 
