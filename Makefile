@@ -22,11 +22,16 @@ lint: install
 	$(BIN)/ruff check soleflip_cli tests bench
 	$(BIN)/mypy
 
-# The main job on the embedded SQLite default, in a throwaway SOLEFLIP_HOME.
+# The main job on the embedded SQLite default, in a throwaway SOLEFLIP_HOME: import the shipped
+# sample purchases and StockX sales, then what you own, how old it is, and what you earned after fees.
+SAMPLES = soleflip_cli/samples
 demo: install
 	rm -rf $(DEMO_HOME)
-	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip db upgrade
-	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip db status
+	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip import csv $(SAMPLES)/demo-purchases.csv $(SAMPLES)/demo-stockx-sales.csv
+	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip inventory list --status in_stock
+	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip inventory aging
+	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip price breakeven --cost 180
+	SOLEFLIP_HOME=$(DEMO_HOME) $(BIN)/soleflip report summary
 
 bench: install
 	$(BIN)/python bench/startup.py
