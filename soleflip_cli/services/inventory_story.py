@@ -46,6 +46,8 @@ class EventInfo:
     at: datetime
     listing_id: int | None
     action: str
+    old_status: str | None
+    new_status: str | None
     old_amount: Decimal | None
     new_amount: Decimal | None
     currency: str | None
@@ -153,6 +155,8 @@ def item_story(session: Session, item_id: int, *, today: date) -> ItemStory:
                 e.created_at,
                 e.listing_id,
                 e.action,
+                e.old_status,
+                e.new_status,
                 e.old_amount,
                 e.new_amount,
                 e.currency,

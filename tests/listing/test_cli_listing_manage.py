@@ -155,3 +155,22 @@ def test_matched_listings_and_sold_pairs_are_reported_not_fatal(
         "Your seller account cannot list this product",
     )
     assert failing.status == "INACTIVE" and Decimal(rows[0]["ask"]) == 240
+
+
+def test_inventory_show_tells_the_listing_history(cli: Cli, stockx: FakeStockX, engine_of: Engine) -> None:
+    pair, remote = listed(cli, engine_of, "12", "270")
+    assert run(cli, "listing", "deactivate", remote)[0].exit_code == 0
+    assert run(cli, "listing", "delete", "1")[0].exit_code == 0
+    shown, story = run(cli, "inventory", "show", str(pair))
+    assert shown.exit_code == 0, shown.stderr
+    assert [
+        (e["action"], e["old_status"], e["new_status"], e["new_amount"], e["status"], e["actor"])
+        for e in story["events"]
+    ] == [
+        ("create", None, "active", "270.00", "succeeded", "listing create"),
+        ("deactivate", "active", "inactive", "270.00", "succeeded", "listing deactivate"),
+        ("delete", "inactive", "deleted", "270.00", "succeeded", "listing delete"),
+    ]
+    assert [(x["external_id"], x["status"]) for x in story["listings"]] == [(remote, "deleted")]
+    table = cli("inventory", "show", str(pair))
+    assert "Listing history" in table.stdout and "listing deactivate" in table.stdout
