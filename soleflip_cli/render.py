@@ -95,8 +95,13 @@ def progress(description: str, total: int | None) -> Iterator[Progress | None]:
         yield bar
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def jsonable(value: Any) -> Any:
     """Convert a value for JSON: Decimal as string, dates ISO-8601 (UTC with Z), enums by value."""
+    if value is None or type(value) in _PLAIN:  # fast path: most cells of a large listing
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
@@ -113,7 +118,7 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return jsonable(value.model_dump())
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): v if v is None or type(v) in _PLAIN else jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]
     return value

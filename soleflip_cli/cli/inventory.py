@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +23,9 @@ from soleflip_cli.cli._common import (
 )
 from soleflip_cli.cli._values import parse_amount, parse_day
 from soleflip_cli.errors import SoleflipError
+
+if TYPE_CHECKING:
+    from soleflip_cli.services.inventory import CatalogLookup
 
 app = typer.Typer(help="Pairs from purchase to sale: record, list, edit, sell; aging, dead stock, value.")
 
@@ -60,10 +65,16 @@ def add(
     supplier: Annotated[str | None, typer.Option("--supplier", help="Supplier name or ID.")] = None,
     quantity: Annotated[int, typer.Option("--quantity", "-n", help="Number of identical pairs.")] = 1,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
+    lookup: Annotated[
+        bool,
+        typer.Option(
+            "--lookup/--no-lookup", help="Ask the StockX catalog for name and brand when logged in."
+        ),
+    ] = True,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record bought pairs, one row per pair; name and brand come only from the catalog.
+    """Record bought pairs, one row per pair; name and brand come only from a catalog (local or StockX).
 
     Example: soleflip inventory add --sku DM7866-200 --size 10 --cost 180 --supplier SNKRS -n 2
     """
@@ -77,18 +88,46 @@ def add(
         purchase_date=on or today, condition=condition.value, box=box.value, location=location,
         supplier=supplier, notes=notes, quantity=quantity,
     )  # fmt: skip
-    with session(ctx) as s:
-        result = add_pairs(s, purchase, today=today)
+    with session(ctx) as s, _stockx_lookup(ctx, lookup) as finder:
+        result = add_pairs(s, purchase, today=today, lookup=finder)
     first = result.pairs[0]
     ids = ", ".join(str(p.id) for p in result.pairs)
     render.info(f"Added {len(result.pairs)} pair(s) of {first.sku} size {first.size} (ID {ids}).")
+    if result.looked_up:
+        render.info(f"Name and brand from the StockX catalog: {first.name} ({first.brand}).")
+    if result.lookup_error:
+        render.warn(f"StockX catalog lookup failed: {result.lookup_error}")
     if not result.catalog_known:
         render.warn(
-            f"{first.sku} is not in the catalog: its name and brand stay unknown until a sync or import."
+            f"{first.sku} is not in the catalog: its name and brand stay unknown until a StockX lookup "
+            f"(`soleflip catalog resolve {first.sku} {first.size}` when logged in), a sync or an import."
         )
     if result.matched_sales:
         render.info(f"{result.matched_sales} earlier sale(s) of this size took a new pair (FIFO).")
     render.render_rows((p.as_record() for p in result.pairs), _columns(), output_format(fmt, as_json))
+
+
+@contextmanager
+def _stockx_lookup(ctx: typer.Context, enabled: bool) -> Iterator[CatalogLookup | None]:
+    """`resolve_variant` on a StockX client when logged in to StockX, else None (no lookup)."""
+    if not enabled:
+        yield None
+        return
+    from soleflip_cli.errors import AuthError
+    from soleflip_cli.services.auth import auth_status, open_secrets, open_stockx
+    from soleflip_cli.services.catalog import resolve_variant
+
+    loaded = state(ctx).loaded
+    try:
+        store = open_secrets(loaded)
+        logged_in = auth_status(loaded.settings.stockx, store, datetime.now(UTC)).logged_in
+    except AuthError:
+        logged_in = False
+    if not logged_in:
+        yield None
+        return
+    with open_stockx(loaded, store) as client:
+        yield lambda db_session, sku, size: resolve_variant(db_session, client, sku, size)
 
 
 @app.command("list")
@@ -114,21 +153,22 @@ def list_(
     Example: soleflip inventory list --brand Nike --older-than 60 --sort cost --desc
     """
     from soleflip_cli import render
-    from soleflip_cli.services.inventory_list import ListFilters, list_items
+    from soleflip_cli.services.inventory_list import ListFilters, list_items, list_totals
 
     filters = ListFilters(
         statuses=tuple(s.value for s in status or ()), brand=brand, sku=sku, size=size, location=location,
         supplier=supplier, older_than=older_than, sort=sort, descending=desc,
     )  # fmt: skip
     chosen = output_format(fmt, as_json)
+    today = date.today()
     with session(ctx) as s:
-        listing = list_items(s, filters, today=date.today())
+        rows = list_items(s, filters, today=today)
         footer = None
         if chosen is render.OutputFormat.table:
-            pairs = sum(t.pairs for t in listing.totals)
-            cost = " + ".join(f"{t.cost} {t.currency}" for t in listing.totals)
-            footer = {"id": "total", "sku": f"{pairs} pairs", "cost": cost}
-        render.render_rows((r.as_record() for r in listing.rows), _columns(), chosen, footer=footer)
+            totals = list_totals(s, filters, today=today)
+            cost = " + ".join(f"{t.cost} {t.currency}" for t in totals)
+            footer = {"id": "total", "sku": f"{sum(t.pairs for t in totals)} pairs", "cost": cost}
+        render.render_rows((r.as_record() for r in rows), _columns(), chosen, footer=footer)
 
 
 @app.command("show")
@@ -269,8 +309,8 @@ def remove(
         render.warn(f"sale {sale.sale_id} was unlinked from pair {sale.removed_item_id} and {where}")
     if result.open_listings:
         render.warn(
-            f"listing(s) {_ids(result.open_listings)} still ask for removed pairs; "
-            "run `soleflip listing reconcile`"
+            f"listing(s) {_ids(result.open_listings)} still ask for removed pairs on the marketplace; "
+            "delete them there so they cannot sell"
         )
     render.info(f"Removed {len(result.removed)} pair(s).")
     render.render_object(render.jsonable(result), output_format(fmt, as_json))
@@ -309,15 +349,15 @@ def sell(
         result = sell_pair(
             s, item_id, request, fee_overrides=overrides, today=date.today(), now=datetime.now(UTC)
         )
-    story, sale = result.story, result.story.sale
-    assert sale is not None
+    story, sale = result.story, result.sale
     if result.fees_estimated:
         render.info(
             f"Fees {sale.fees_total} {sale.currency} from the {sale.platform} fee schedule; --fees overrides."
         )
     if result.open_listings:
         render.warn(
-            f"listing(s) {_ids(result.open_listings)} still ask for this pair: `soleflip listing reconcile`"
+            f"listing(s) {_ids(result.open_listings)} still ask for this pair on the marketplace; "
+            "delete them there so it is not sold twice"
         )
     record = {
         "item_id": story.id, "sale": sale,

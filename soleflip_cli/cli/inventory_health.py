@@ -117,7 +117,7 @@ def value(
         if by is ValueBy.pair:
             keys = ["id", "sku", "brand", "size", "cost", "currency", "market_price", "market_value",
                     "unrealised_profit", "source", "observed_at", "stale", "note"]  # fmt: skip
-            rows: Any = (render.jsonable(p) for p in value_pairs(s, valuer))
+            rows: Any = (p.as_record() for p in value_pairs(s, valuer))
             render.render_rows(rows, [render.Column(k, numeric=_numeric(k)) for k in keys], chosen)
             return
         groups = value_groups(s, valuer, by)

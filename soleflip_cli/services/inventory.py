@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.errors import NotFoundError, UsageError
+from soleflip_cli.errors import NotFoundError, SoleflipError, UsageError
 from soleflip_cli.models import BOX_CONDITIONS, CONDITIONS, InventoryItem, Listing, Product, Sale, Variant
 from soleflip_cli.services import inventory_list
 from soleflip_cli.services.inputs import (
@@ -26,6 +26,8 @@ from soleflip_cli.services.products import get_or_create_product, get_or_create_
 from soleflip_cli.services.suppliers import find_supplier
 
 MAX_QUANTITY = 500
+# Fills in a product's name and brand from a remote catalog: (session, sku, size) -> anything.
+CatalogLookup = Callable[[Session, str, str], object]
 # Statuses `inventory edit --status` may set; sold and removed go through `sell` and `remove`.
 EDITABLE_STATUSES = ("in_stock", "listed", "consigned", "personal", "returned")
 # Listing statuses (StockX spells them upper-case) that are still an ask, live or paused.
@@ -72,10 +74,12 @@ class PairChanges:
 
 @dataclass(frozen=True)
 class AddResult:
-    """The pairs created, whether the catalog knew the product, and how many earlier sales took one."""
+    """The pairs created, where their name came from (if anywhere) and how many earlier sales took one."""
 
     pairs: tuple[ItemRow, ...]
     catalog_known: bool
+    looked_up: bool
+    lookup_error: str | None
     matched_sales: int
 
 
@@ -121,9 +125,13 @@ class RemoveResult:
     open_listings: tuple[int, ...]
 
 
-def add_pairs(session: Session, purchase: Purchase, *, today: date) -> AddResult:
-    """Create `quantity` pairs of one SKU and size (bulk insert); name and brand only from the catalog.
+def add_pairs(
+    session: Session, purchase: Purchase, *, today: date, lookup: CatalogLookup | None = None
+) -> AddResult:
+    """Create `quantity` pairs of one SKU and size (bulk insert); name and brand only from a catalog.
 
+    When the local catalog knows no name or brand for the SKU, `lookup(session, sku, size)` (the
+    StockX catalog, when logged in) may fill them in; its failure is reported, not fatal.
     Money is `purchase.cost` in `purchase.currency`, per pair; `today` is the user's local date.
     """
     if not 1 <= purchase.quantity <= MAX_QUANTITY:
@@ -137,6 +145,13 @@ def add_pairs(session: Session, purchase: Purchase, *, today: date) -> AddResult
         valid_choice("--box", purchase.box, BOX_CONDITIONS)
     supplier_id = find_supplier(session, purchase.supplier).id if purchase.supplier else None
     product = _product(session, purchase.sku)
+    looked_up, lookup_error = False, None
+    if lookup is not None and not (product.name or product.brand) and product.sku:
+        try:
+            lookup(session, product.sku, purchase.size)
+            looked_up = bool(product.name or product.brand)
+        except SoleflipError as exc:
+            lookup_error = exc.message
     variant = get_or_create_variant(session, product, size)
     row = {
         "product_id": product.id,
@@ -164,7 +179,13 @@ def add_pairs(session: Session, purchase: Purchase, *, today: date) -> AddResult
     )
     matched = match_sales(session, session.scalars(unmatched).all())
     pairs = tuple(inventory_list.rows_by_id(session, ids, today=today))
-    return AddResult(pairs=pairs, catalog_known=bool(product.name or product.brand), matched_sales=matched)
+    return AddResult(
+        pairs=pairs,
+        catalog_known=bool(product.name or product.brand),
+        looked_up=looked_up,
+        lookup_error=lookup_error,
+        matched_sales=matched,
+    )
 
 
 def edit_pair(session: Session, item_id: int, changes: PairChanges, *, today: date) -> ItemRow:
@@ -206,7 +227,8 @@ def edit_pair(session: Session, item_id: int, changes: PairChanges, *, today: da
     if changes.notes is not None:
         item.notes = _text(changes.notes)
     session.flush()
-    return next(iter(inventory_list.rows_by_id(session, [item.id], today=today)))
+    [row] = inventory_list.rows_by_id(session, [item.id], today=today)
+    return row
 
 
 def move_pairs(session: Session, item_ids: Sequence[int], location: str) -> MoveResult:

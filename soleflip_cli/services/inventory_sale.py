@@ -18,16 +18,19 @@ from soleflip_cli.models import Listing, Sale, SaleFee
 from soleflip_cli.money import quantize
 from soleflip_cli.services.inputs import valid_amount, valid_currency, valid_past_date
 from soleflip_cli.services.inventory import OPEN_LISTING_STATUSES, get_item
-from soleflip_cli.services.inventory_story import ItemStory, item_story
+from soleflip_cli.services.inventory_story import ItemStory, SaleInfo, item_story
 from soleflip_cli.services.matching import SELLABLE
 
 _PLATFORM = re.compile(r"[a-z0-9][a-z0-9_.-]{0,29}")
-# Fee-engine line names grouped into the kinds reports break fees down by.
+# Fee-engine line names in the project's fee-kind vocabulary (models.SaleFee.kind):
+# transaction (marketplace commission), processing (payment), shipping, refund or other.
 _KINDS = {
     "transaction_fee": "transaction",
     "minimum_transaction_fee": "transaction",
     "commission": "transaction",
+    "seller_fee": "transaction",
     "final_value_fee": "transaction",
+    "per_order_fee": "transaction",
     "payment_processing": "processing",
     "cash_out": "processing",
     "shipping": "shipping",
@@ -47,9 +50,10 @@ class SaleRequest:
 
 @dataclass(frozen=True)
 class SellResult:
-    """The pair's story after the sale, whether fees came from the fee schedule, open listings left."""
+    """The sale, the pair's story after it, whether fees came from the fee schedule, open listings left."""
 
     story: ItemStory
+    sale: SaleInfo
     fees_estimated: bool
     open_listings: tuple[int, ...]
 
@@ -117,8 +121,11 @@ def sell_pair(
             Listing.inventory_item_id == item.id, func.lower(Listing.status).in_(OPEN_LISTING_STATUSES)
         )
     ).all()
+    story = item_story(session, item.id, today=today)
+    assert story.sale is not None  # just linked above
     return SellResult(
-        story=item_story(session, item.id, today=today),
+        story=story,
+        sale=story.sale,
         fees_estimated=estimated,
         open_listings=tuple(open_listings),
     )

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 from soleflip_cli.choices import Basis
 from soleflip_cli.errors import UsageError
 from soleflip_cli.models import InventoryItem, Product, Variant
-from soleflip_cli.services.valuation import (
-    STREAM_CHUNK,
-    Valuer,
-    basis_column,
-    latest_quotes,
-    stock_select,
-)
+from soleflip_cli.services.inventory_list import stream
+from soleflip_cli.services.valuation import QuoteCache, Valuer, latest_observations, stock_select
 
 
 @dataclass(frozen=True)
@@ -119,46 +114,30 @@ def dead_stock(session: Session, valuer: Valuer, *, dead_after_days: int, today:
         raise UsageError("dead stock compares cost with the payout after fees; use the payout basis")
     if dead_after_days <= 0:
         raise UsageError(f"the dead-stock age must be a positive number of days (got {dead_after_days})")
-    latest = latest_quotes(basis_column(valuer.basis), valuer.platform)
-    query = (
-        stock_select(
-            InventoryItem.id,
-            Product.sku,
-            Product.name,
-            Product.brand,
-            Variant.size_norm,
-            InventoryItem.status,
-            InventoryItem.purchase_price,
-            InventoryItem.purchase_currency,
-            InventoryItem.purchase_date,
-            latest.c.price,
-            latest.c.currency,
-            latest.c.source,
-            latest.c.observed_at,
-        )  # fmt: skip
-        .outerjoin(latest, latest.c.variant_id == InventoryItem.variant_id)
-        .order_by(InventoryItem.purchase_date, InventoryItem.id)
-    )
-    for row in session.execute(query, execution_options={"yield_per": STREAM_CHUNK}):
-        id_, sku, name, brand, size, status, cost, currency, bought, price, q_cur, source, observed = row
+    quotes = QuoteCache(valuer, latest_observations(session, valuer.basis, valuer.platform))
+    query = stock_select(
+        InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm, InventoryItem.status,
+        InventoryItem.purchase_price, InventoryItem.purchase_currency, InventoryItem.purchase_date,
+        InventoryItem.variant_id,
+    ).order_by(InventoryItem.purchase_date, InventoryItem.id)  # fmt: skip
+    for id_, sku, name, brand, size, status, cost, currency, bought, variant in stream(session, query):
         age = (today - bought).days
         reasons = []
         if age > dead_after_days:
             reasons.append(DeadReason("age", f"in stock {age} days (more than {dead_after_days})"))
-        payout = None
-        if price is not None:
-            quote = valuer.quote(price, q_cur, source, observed, currency)
-            payout = quote.value
-            if payout is not None and payout < cost:
-                reasons.append(
-                    DeadReason(
-                        "below_cost",
-                        f"payout {payout} {currency} after {valuer.platform or source} fees at the "
-                        f"{observed.date().isoformat()} lowest ask {price} is below cost {cost} {currency}",
-                    )
+        quote = quotes.get(variant, currency)
+        payout = quote.value if quote is not None else None
+        if quote is not None and payout is not None and payout < cost:
+            reasons.append(
+                DeadReason(
+                    "below_cost",
+                    f"payout {payout} {currency} after {valuer.platform or quote.source} fees at the "
+                    f"{quote.observed_at.date().isoformat()} lowest ask {quote.price} is below cost "
+                    f"{cost} {currency}",
                 )
+            )
         if reasons:
             yield DeadPair(
                 id_, sku, name, brand, size, status, cost, currency, bought, age, payout,
-                observed if price is not None else None, tuple(reasons),
+                quote.observed_at if quote is not None else None, tuple(reasons),
             )  # fmt: skip

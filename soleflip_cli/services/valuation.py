@@ -6,24 +6,36 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVarTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.choices import Basis, ValueBy
 from soleflip_cli.errors import SoleflipError, UsageError
 from soleflip_cli.fees import PLATFORMS, FeeTerms, apply_terms, fee_terms
 from soleflip_cli.models import InventoryItem, MarketPrice, Product, Variant
+from soleflip_cli.services.inventory_list import stream
 from soleflip_cli.services.matching import SELLABLE
 
-STREAM_CHUNK = 2000
+# PairValue fields from market_price to note for a pair whose size has no market data.
+_NO_DATA = (None, None, None, None, None, None, "no market data")
 _Ts = TypeVarTuple("_Ts")
 
 
 @dataclass(frozen=True, slots=True)
+class Observation:
+    """The latest market observation of one size with a price on the chosen basis."""
+
+    price: Decimal
+    currency: str
+    source: str
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
-    """The latest usable market observation of a size, and what one pair is worth on the basis."""
+    """An observation and what one pair is worth by it (None when not comparable, see `note`)."""
 
     price: Decimal
     currency: str
@@ -33,9 +45,11 @@ class Quote:
     note: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PairValue:
-    """One pair: cost against its market value (None when missing or not comparable, see `note`)."""
+class PairValue(NamedTuple):
+    """One pair: cost against its market value (None when missing or not comparable, see `note`).
+
+    A NamedTuple, like inventory_list.ItemRow: one is built per pair of a possibly large stock.
+    """
 
     id: int
     sku: str | None
@@ -51,6 +65,10 @@ class PairValue:
     observed_at: datetime | None
     stale: bool | None
     note: str | None
+
+    def as_record(self) -> dict[str, Any]:
+        """The row as a plain mapping, for output."""
+        return self._asdict()
 
 
 @dataclass(frozen=True)
@@ -82,22 +100,22 @@ class Valuer:
     stale_before: datetime
     _terms: dict[tuple[str, str], FeeTerms | str] = field(default_factory=dict, compare=False, repr=False)
 
-    def quote(
-        self, price: Decimal, currency: str, source: str, observed_at: datetime, cost_currency: str
-    ) -> Quote:
-        """What one pair paid for in `cost_currency` is worth given this observation."""
+    def quote(self, seen: Observation, cost_currency: str) -> Quote:
+        """What one pair bought in `cost_currency` is worth by this observation."""
+        price, currency, source, at = seen.price, seen.currency, seen.source, seen.observed_at
         if currency != cost_currency:
-            note = f"market data in {currency}, cost in {cost_currency}"
-            return Quote(price, currency, source, observed_at, None, note)
+            return Quote(
+                price, currency, source, at, None, f"market data in {currency}, cost in {cost_currency}"
+            )
         if self.basis is not Basis.payout:
-            return Quote(price, currency, source, observed_at, price, None)
+            return Quote(price, currency, source, at, price, None)
         platform = self.platform or source
         terms = self._terms.get((platform, currency))
         if terms is None:
             terms = self._terms[(platform, currency)] = _terms(platform, currency, self.fee_overrides)
         if isinstance(terms, str):
-            return Quote(price, currency, source, observed_at, None, terms)
-        return Quote(price, currency, source, observed_at, apply_terms(platform, terms, price).payout, None)
+            return Quote(price, currency, source, at, None, terms)
+        return Quote(price, currency, source, at, apply_terms(platform, terms, price).payout, None)
 
 
 def make_valuer(
@@ -117,11 +135,13 @@ def make_valuer(
     return Valuer(basis, name, fee_overrides, now - timedelta(days=stale_days))
 
 
-def latest_quotes(column: Any, platform: str | None) -> Subquery:
-    """The latest observation per variant with `column` set (from `platform` when given).
+def latest_observations(session: Session, basis: Basis, platform: str | None) -> dict[int, Observation]:
+    """The latest observation per variant that has a price on `basis` (from `platform` when given).
 
-    Only variants with sellable pairs are ranked, so market data for sizes not owned costs nothing.
+    One SQL query ranks observations with row_number() per variant; only variants with sellable
+    pairs are ranked. The result is keyed by variant ID (one entry per size owned, at most).
     """
+    column = MarketPrice.highest_bid if basis is Basis.highest_bid else MarketPrice.lowest_ask
     owned = select(InventoryItem.variant_id).where(InventoryItem.status.in_(SELLABLE))
     rank = func.row_number().over(
         partition_by=MarketPrice.variant_id, order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc())
@@ -137,102 +157,71 @@ def latest_quotes(column: Any, platform: str | None) -> Subquery:
     if platform:
         ranked = ranked.where(MarketPrice.source == platform)
     inner = ranked.subquery("ranked")
-    return (
-        select(inner.c.variant_id, inner.c.price, inner.c.currency, inner.c.source, inner.c.observed_at)
-        .where(inner.c.rank == 1)
-        .subquery("latest")
-    )
-
-
-def basis_column(basis: Basis) -> Any:
-    """The MarketPrice column a basis reads (payout starts from the lowest ask)."""
-    return MarketPrice.highest_bid if basis is Basis.highest_bid else MarketPrice.lowest_ask
+    latest = select(inner.c.variant_id, inner.c.price, inner.c.currency, inner.c.source, inner.c.observed_at)
+    return {
+        variant: Observation(price, currency, source, observed_at)
+        for variant, price, currency, source, observed_at in session.execute(latest.where(inner.c.rank == 1))
+    }
 
 
 def value_groups(session: Session, valuer: Valuer, by: ValueBy) -> list[GroupValue]:
-    """Stock valued per brand and size (or brand), per purchase currency; SQL groups pairs by size first."""
-    latest = latest_quotes(basis_column(valuer.basis), valuer.platform)
-    size_col = Variant.size_norm if by is ValueBy.brand_size else None
-    query = (
-        _stock(select(Product.brand, Variant.size_norm, InventoryItem.purchase_currency))
-        .add_columns(
-            func.count(InventoryItem.id),
-            func.sum(InventoryItem.purchase_price),
-            latest.c.price,
-            latest.c.currency,
-            latest.c.source,
-            latest.c.observed_at,
-        )
-        .outerjoin(latest, latest.c.variant_id == InventoryItem.variant_id)
-        .group_by(
-            Product.brand,
-            Variant.size_norm,
-            InventoryItem.variant_id,
-            InventoryItem.purchase_currency,
-            latest.c.price,
-            latest.c.currency,
-            latest.c.source,
-            latest.c.observed_at,
-        )  # fmt: skip
-    )
+    """Stock valued per brand and size (or brand), per purchase currency.
+
+    SQL counts pairs and sums cost per size; each size is then valued by its latest observation.
+    """
+    seen = latest_observations(session, valuer.basis, valuer.platform)
+    query = stock_select(
+        Product.brand,
+        Variant.size_norm,
+        InventoryItem.variant_id,
+        InventoryItem.purchase_currency,
+        func.count(InventoryItem.id),
+        func.sum(InventoryItem.purchase_price),
+    ).group_by(Product.brand, Variant.size_norm, InventoryItem.variant_id, InventoryItem.purchase_currency)
     groups: dict[tuple[str | None, str | None, str], _Group] = {}
-    for brand, size, currency, pairs, cost, price, q_currency, source, observed in session.execute(query):
-        key = (brand, size if size_col is not None else None, currency)
-        group = groups.setdefault(key, _Group())
-        quote = valuer.quote(price, q_currency, source, observed, currency) if price is not None else None
-        group.add(int(pairs), cost, quote, valuer.stale_before)
-    ordered = sorted(
-        groups.items(), key=lambda kv: ((kv[0][0] or "\uffff").lower(), _size_key(kv[0][1]), kv[0][2])
-    )
+    for brand, size, variant, currency, pairs, cost in session.execute(query):
+        key = (brand, size if by is ValueBy.brand_size else None, currency)
+        observation = seen.get(variant)
+        quote = valuer.quote(observation, currency) if observation is not None else None
+        groups.setdefault(key, _Group()).add(int(pairs), cost, quote, valuer.stale_before)
+    ordered = sorted(groups.items(), key=lambda kv: (_brand_key(kv[0][0]), _size_key(kv[0][1]), kv[0][2]))
     return [group.result(*key) for key, group in ordered]
 
 
 def value_pairs(session: Session, valuer: Valuer) -> Iterator[PairValue]:
     """Every sellable pair with its market value, streamed in pair ID order."""
-    latest = latest_quotes(basis_column(valuer.basis), valuer.platform)
-    query = (
-        _stock(select(InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm))
-        .add_columns(
-            InventoryItem.purchase_price,
-            InventoryItem.purchase_currency,
-            InventoryItem.variant_id,
-            latest.c.price,
-            latest.c.currency,
-            latest.c.source,
-            latest.c.observed_at,
-        )
-        .outerjoin(latest, latest.c.variant_id == InventoryItem.variant_id)
-        .order_by(InventoryItem.id)
-    )
-    cache: dict[tuple[int, str], Quote] = {}
-    for row in session.execute(query, execution_options={"yield_per": STREAM_CHUNK}):
-        id_, sku, name, brand, size, cost, currency, variant_id, price, q_cur, source, observed = row
-        if price is None:
-            yield PairValue(
-                id_,
-                sku,
-                name,
-                brand,
-                size,
-                cost,
-                currency,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                "no market data",
-            )
-            continue
-        quote = cache.get((variant_id, currency))
+    seen = latest_observations(session, valuer.basis, valuer.platform)
+    query = stock_select(
+        InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm,
+        InventoryItem.purchase_price, InventoryItem.purchase_currency, InventoryItem.variant_id,
+    ).order_by(InventoryItem.id)  # fmt: skip
+    quotes = QuoteCache(valuer, seen)
+    for id_, sku, name, brand, size, cost, currency, variant in stream(session, query):
+        quote = quotes.get(variant, currency)
         if quote is None:
-            quote = cache[(variant_id, currency)] = valuer.quote(price, q_cur, source, observed, currency)
+            yield PairValue(id_, sku, name, brand, size, cost, currency, *_NO_DATA)
+            continue
         profit = quote.value - cost if quote.value is not None else None
         yield PairValue(
             id_, sku, name, brand, size, cost, currency, quote.price, quote.value, profit, quote.source,
             quote.observed_at, quote.observed_at < valuer.stale_before, quote.note,
         )  # fmt: skip
+
+
+class QuoteCache:
+    """Quotes per (variant, cost currency), computed once each."""
+
+    def __init__(self, valuer: Valuer, seen: Mapping[int, Observation]) -> None:
+        self.valuer, self.seen = valuer, seen
+        self._quotes: dict[tuple[int, str], Quote | None] = {}
+
+    def get(self, variant: int, currency: str) -> Quote | None:
+        """The quote for a pair of `variant` bought in `currency`; None without market data."""
+        key = (variant, currency)
+        if key not in self._quotes:
+            observation = self.seen.get(variant)
+            self._quotes[key] = self.valuer.quote(observation, currency) if observation is not None else None
+        return self._quotes[key]
 
 
 def stock_select(*columns: Any) -> Select[Any]:
@@ -301,6 +290,10 @@ def _terms(platform: str, currency: str, overrides: Mapping[str, Mapping[str, An
         return fee_terms(platform, currency, overrides)
     except SoleflipError as exc:
         return exc.message
+
+
+def _brand_key(brand: str | None) -> tuple[bool, str]:
+    return (brand is None, (brand or "").lower())
 
 
 def _size_key(size: str | None) -> tuple[int, float, str]:

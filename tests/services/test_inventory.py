@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soleflip_cli import choices, models
@@ -13,7 +12,7 @@ from soleflip_cli.choices import Basis
 from soleflip_cli.models import MarketPrice, Sale
 from soleflip_cli.services.inventory import Purchase, add_pairs
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
-from soleflip_cli.services.valuation import basis_column, latest_quotes
+from soleflip_cli.services.valuation import latest_observations
 
 TODAY = date(2025, 6, 30)
 
@@ -84,11 +83,12 @@ def test_latest_quote_per_variant(session: Session) -> None:
         for vid, ask, at in rows
     )
     session.flush()
-    latest = latest_quotes(basis_column(Basis.lowest_ask), None)
-    found = {vid: (price, at) for vid, price, _, _, at in session.execute(select(latest))}
+    found = {
+        vid: (seen.price, seen.observed_at)
+        for vid, seen in latest_observations(session, Basis.lowest_ask, None).items()
+    }
     assert found == {v9.id: (Decimal("145.00"), base + timedelta(days=2)), v10.id: (Decimal("130.00"), base)}
-    bids = latest_quotes(basis_column(Basis.highest_bid), "alias")
-    assert session.execute(select(bids)).all() == []
+    assert latest_observations(session, Basis.highest_bid, "alias") == {}
 
 
 def test_choices_match_the_schema() -> None:
