@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from soleflip_cli import db
-from soleflip_cli.errors import BackupError
+from soleflip_cli.errors import BackupError, DatabaseError
 from soleflip_cli.services import pgtools
 from soleflip_cli.services.portable import write_portable
 from soleflip_cli.services.transfer import (
@@ -66,9 +67,14 @@ def _atomic(path: Path) -> Iterator[Path]:
     try:
         yield tmp
         _fsync_tree(tmp)
-        if path.is_dir():
+        if path.is_dir():  # --force over an earlier export: keep it until the new one is in place
             path.rename(old)
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if old.exists():
+                old.rename(path)
+            raise
         _fsync_tree(path.parent, this_dir_only=True)
     except OSError as exc:
         raise io_error(exc, path) from None
@@ -78,11 +84,21 @@ def _atomic(path: Path) -> Iterator[Path]:
             hint="nothing was written; choose another place",
         ) from None
     finally:
-        for leftover in (tmp, old):
+        for leftover in (tmp, old, Path(f"{tmp}-journal")):
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def _database_errors(action: str) -> Iterator[None]:
+    """A database failure while reading (a dropped connection, a lock) as a clear error."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise DatabaseError(f"{action} failed, nothing was written: {reason}") from None
 
 
 def _fsync_tree(path: Path, *, this_dir_only: bool = False) -> None:
@@ -126,7 +142,7 @@ def backup_database(
         progress("pg_dump is not on PATH; writing a portable backup (zip of CSVs) instead")
         kind = "portable"
     progress(f"Backing up {display_url(engine)} to {path}")
-    with _atomic(path) as tmp:
+    with _database_errors("backup"), _atomic(path) as tmp:
         if kind == "sqlite":
             counts = _sqlite_backup(engine, tmp)
         elif kind == "postgresql":
@@ -199,7 +215,7 @@ def export_database(
     revision = _source_revision(engine)
     _check_destination(directory, force=force, directory=True)
     progress(f"Exporting {display_url(engine)} to {directory}")
-    with _atomic(directory) as tmp, snapshot(engine) as conn:
+    with _database_errors("export"), _atomic(directory) as tmp, snapshot(engine) as conn:
         manifest = write_portable(
             conn, reflect_tables(conn), revision, tmp, as_zip=False, batch_size=batch_size, progress=progress
         )

@@ -150,7 +150,8 @@ def _write(
                 wipe(dst, tables)
             if staged is not None:
                 with snapshot(staged) as src:
-                    expected = copy_tables(src, dst, tables, batch_size=batch_size, progress=progress)
+                    expected = count_rows(src, tables)
+                    copy_tables(src, dst, tables, batch_size=batch_size, progress=progress)
             else:
                 assert archive is not None
                 archive.load(dst, tables, batch_size=batch_size, progress=progress)
