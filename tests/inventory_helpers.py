@@ -16,12 +16,10 @@ from soleflip_cli.models import MarketPrice, Product, Variant
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
 from tests.conftest import Cli
 
-TODAY = date.today()
-
 
 def ago(days: int) -> str:
-    """The ISO date `days` before today (local date, as the CLI uses)."""
-    return (TODAY - timedelta(days=days)).isoformat()
+    """The ISO date `days` before today (local date, read now as the CLI does: tests may cross midnight)."""
+    return (date.today() - timedelta(days=days)).isoformat()
 
 
 def ok(cli: Cli, *args: str, input: str | None = None) -> Any:

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import Cli
-from tests.inventory_helpers import TODAY, ago, catalog, ok
+from tests.inventory_helpers import ago, catalog, ok
 from tests.test_startup import HEAVY, PROBE
 
 
@@ -26,7 +26,7 @@ def _row(id_: int, **changes: object) -> dict[str, object]:
         "status": "in_stock",
         "cost": "180.00",
         "currency": "USD",
-        "purchase_date": TODAY.isoformat(),
+        "purchase_date": ago(0),
         "days_in_stock": 0,
         "location": None,
         "supplier": None,

@@ -309,8 +309,8 @@ def remove(
         render.warn(f"sale {sale.sale_id} was unlinked from pair {sale.removed_item_id} and {where}")
     if result.open_listings:
         render.warn(
-            f"listing(s) {_ids(result.open_listings)} still ask for removed pairs on the marketplace; "
-            "delete them there so they cannot sell"
+            f"listing(s) {_ids(result.open_listings)} still ask for removed pairs; "
+            "`soleflip listing reconcile --yes` takes them down"
         )
     render.info(f"Removed {len(result.removed)} pair(s).")
     render.render_object(render.jsonable(result), output_format(fmt, as_json))
@@ -356,8 +356,8 @@ def sell(
         )
     if result.open_listings:
         render.warn(
-            f"listing(s) {_ids(result.open_listings)} still ask for this pair on the marketplace; "
-            "delete them there so it is not sold twice"
+            f"listing(s) {_ids(result.open_listings)} still ask for this pair; "
+            "`soleflip listing reconcile --yes` takes them down before it sells twice"
         )
     record = {
         "item_id": story.id, "sale": sale,

@@ -41,7 +41,7 @@ class ListingInfo:
 
 @dataclass(frozen=True)
 class EventInfo:
-    """A listing event: creation, price change, activation, deletion (old -> new)."""
+    """A listing event: creation, price change, activation, deletion or relink (old -> new)."""
 
     at: datetime
     listing_id: int | None
@@ -163,7 +163,7 @@ def item_story(session: Session, item_id: int, *, today: date) -> ItemStory:
                 e.status,
                 e.actor,
                 e.message,
-            )  # fmt: skip
+            )
             for e in events
         ),
         sale=sale_info,
