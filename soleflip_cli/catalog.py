@@ -31,11 +31,15 @@ def normalise_sku(sku: str | None) -> str | None:
     text = sku.strip().upper()
     if text in _MISSING:
         return None
-    return _SKU_SEP.sub("-", text).strip("-")
+    normal = _SKU_SEP.sub("-", text).strip("-")
+    return None if normal in _MISSING else normal  # `---` or `-NA` leave nothing of a SKU
 
 
 def _number(text: str) -> str:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:  # the patterns admit dots anywhere: `1.2.3`, `.`
+        raise SizeError(f"unknown size {text!r}") from None
     if value <= 0 or value > 60 or (value * 2) % 1:
         raise SizeError(f"unknown size {text!r}")
     return f"{value:g}"
@@ -55,8 +59,8 @@ def parse_size(raw: str | None) -> Size:
         suffix = {"GS": "Y", "PS": "C", "TD": "C", "K": "C"}.get(match[2], match[2])
         system = {"W": "us-w", "Y": "us-y", "C": "us-c"}[suffix]
         return Size(text, _number(match[1]) + suffix, system)
-    if match := re.fullmatch(r"EU ?([\d.]+(?: ?[1-2]/3)?)", upper):
-        return Size(text, "EU" + match[1].replace(" ", ""), "eu")
+    if match := re.fullmatch(r"EU ?([\d.]+)(?: ?([1-2]/3))?", upper):
+        return Size(text, "EU" + _number(match[1]) + (match[2] or ""), "eu")
     if match := re.fullmatch(r"UK ?([\d.]+)", upper):
         return Size(text, "UK" + _number(match[1]), "uk")
     if match := re.fullmatch(r"(\d{2})(?: ?- ?|/)(\d{2})", upper):

@@ -18,10 +18,16 @@ MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""'
 _SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CHF": "CHF"}
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
 _CENT = Decimal("0.01")
+# Money columns are NUMERIC(14, 2): an amount must stay below this to be stored.
+MAX_AMOUNT = Decimal("1e12")
 
 
 class MoneyParseError(ValueError):
-    """A money cell could not be read."""
+    """A money cell could not be read; `reason` says why in a few words (for per-cell errors)."""
+
+    def __init__(self, message: str, reason: str = "not an amount of money") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,10 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
         code = "AUD"
     elif code in {"US", "C", "CA"}:
         code = {"US": "USD", "C": "CAD", "CA": "CAD"}[code]
+    if code and code not in CURRENCIES:
+        raise MoneyParseError(
+            f"unknown currency {code!r} in {text!r}", "unknown currency code (expected e.g. USD, EUR)"
+        )
     amount = _parse_number(raw, decimal_comma)
     if negative:
         amount = -amount

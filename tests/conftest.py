@@ -12,6 +12,7 @@ from typing import Any
 import keyring
 import keyring.backend
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -26,6 +27,12 @@ PG_URL = os.environ.get("SOLEFLIP_TEST_DATABASE_URL")
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SHARED_DATA = SHARED / "data"
 SAMPLES = SHARED_DATA / "samples"
+
+# Property tests run without a per-example deadline (a shared 2-core machine makes timings noisy);
+# `pytest --hypothesis-profile=deep` runs ten times the examples (tests/reliability/fuzz.py).
+settings.register_profile("soleflip", deadline=None)
+settings.register_profile("deep", settings.get_profile("soleflip"), max_examples=1000)
+settings.load_profile("soleflip")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -59,7 +59,10 @@ def choose(
         raise UsageError(f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
     importer = importers[fmt]
     header = reading.find_header(source, importer.detect) or reading.first_record(source)
-    assert header is not None  # reading.prepare rejected files without any data
+    if header is None:  # only blanks, empty cells or unreadable records where the header should be
+        raise reading.UnreadableFileError(
+            f"no header: no readable record in the first {reading.HEADER_SEARCH_LINES} lines"
+        )
     return importer, reading.table(source, header)
 
 

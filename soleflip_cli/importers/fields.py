@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from soleflip_cli.importers.base import RowError, Rows
-from soleflip_cli.money import CURRENCIES, MISSING_TOKENS, MoneyParseError, parse_money, quantize
+from soleflip_cli.money import CURRENCIES, MAX_AMOUNT, MISSING_TOKENS, MoneyParseError, parse_money, quantize
 
 
 def header_key(name: str) -> str:
@@ -149,18 +149,23 @@ class Cells:
         value = self.raw(name)
         try:
             parsed = _money(value, decimal_comma)
-        except MoneyParseError:
-            self.reject(name, value, "not an amount of money")
+        except MoneyParseError as exc:
+            self.reject(name, value, exc.reason)
             return None
         if parsed is None:
             if required:
                 self.reject(name, value, "an amount is required")
             return None
         amount, code = parsed
+        if abs(amount) < MAX_AMOUNT:  # quantizing a huge amount would overflow Decimal's precision
+            amount = quantize(amount, code or "USD")
+        if abs(amount) >= MAX_AMOUNT:
+            self.reject(name, value, "too large")
+            return None
         if amount < 0 and not negative:
             self.reject(name, value, "must not be negative")
             return None
-        return quantize(amount, code or "USD"), code
+        return amount, code
 
     def currency(self, name: str, default: str | None = None) -> str | None:
         """An ISO currency code from its own column, else `default`."""
@@ -192,10 +197,12 @@ class Cells:
             return None
         try:
             parsed = _date(adjust(value) if adjust else value, pattern)
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         except ValueError:
             self.reject(name, value, f"not a date like {example}")
-            return None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 moved across midnight into UTC
+            self.reject(name, value, "out of range")
+        return None
 
     def day(self, name: str, pattern: str, example: str, *, required: bool = True) -> date | None:
         """A calendar date read with the format's one pattern."""

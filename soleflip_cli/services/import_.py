@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import Importer, Record, RowError
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
+from soleflip_cli.services.import_limits import out_of_bounds
 from soleflip_cli.services.import_market import MarketSalesWriter
 from soleflip_cli.services.import_payments import PaymentsWriter
 from soleflip_cli.services.import_purchases import PurchasesWriter
@@ -101,12 +102,12 @@ def import_file(
     display = name or str(path)
     try:
         source = reading.prepare(path, display)
+        importer, rows = choose(source, fmt, mapping, options or ImportOptions())
     except reading.UnreadableFileError as exc:
         errors = (RowError(1, None, "", str(exc)),)
         return ImportResult(
             display, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run
         )
-    importer, rows = choose(source, fmt, mapping, options or ImportOptions())
     previous = previous_import(session, source.sha256)
     batch_id = start_batch(
         session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
@@ -165,14 +166,16 @@ class _Scan:
         chunk: list[Record] = []
         writing = True
         for item in items:
-            if type(item) is RowError:
-                self.add_error(item)
+            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)
+            if errors:
+                for error in errors:
+                    self.add_error(error)
                 writing = self.writing
                 if not writing:  # the file will be rolled back: count what was read, write no more
                     self.records += len(chunk)
                     chunk = []
                 continue
-            chunk.append(item)  # type: ignore[arg-type]
+            chunk.append(item)  # type: ignore[arg-type]  # a Record: RowErrors were handled above
             if len(chunk) >= CHUNK:
                 self.records += len(chunk)
                 if writing:

@@ -8,19 +8,16 @@ from decimal import Decimal
 
 from soleflip_cli.catalog import Size, SizeError, parse_size
 from soleflip_cli.errors import UsageError
-from soleflip_cli.money import check_currency, quantize
-
-_MAX_AMOUNT = Decimal("1e12")  # NUMERIC(14, 2) holds less than this
+from soleflip_cli.money import MAX_AMOUNT, check_currency, quantize
 
 
 def valid_amount(amount: Decimal, currency: str, *, what: str = "cost") -> Decimal:
     """A positive amount rounded to the currency's minor unit; zero, negative or non-finite is refused."""
     if not amount.is_finite() or amount <= 0:
         raise UsageError(f"{what} must be more than zero (got {amount})")
-    rounded = quantize(amount, currency)
-    if rounded >= _MAX_AMOUNT:
+    if amount >= MAX_AMOUNT or quantize(amount, currency) >= MAX_AMOUNT:
         raise UsageError(f"{what} {amount} is too large")
-    return rounded
+    return quantize(amount, currency)
 
 
 def valid_currency(code: str) -> str:

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from hashlib import blake2b
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.catalog import Size, normalise_sku, parse_size
 from soleflip_cli.models import Product, Variant
 
+KEY_LENGTH: int = Product.__table__.c.product_key.type.length  # type: ignore[attr-defined]
+
 
 def product_key(sku: str | None, name: str | None) -> str:
-    """The natural key of a product: its normalised SKU, else `name:<lower-cased name>`."""
+    """The natural key of a product: its normalised SKU, else `name:<lower-cased name>`.
+
+    A key longer than its column (a very long name) ends in a hash of the whole key instead.
+    """
     normalised = normalise_sku(sku)
     if normalised:
         return normalised
     if not name or not name.strip():
         raise ValueError("a product needs a SKU or a name")
-    return "name:" + " ".join(name.lower().replace("-", " ").split())
+    key = "name:" + " ".join(name.lower().replace("-", " ").split())
+    if len(key) <= KEY_LENGTH:
+        return key
+    return key[: KEY_LENGTH - 33] + "#" + blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 def get_or_create_product(
