@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -135,19 +136,29 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# A negative number as soleflip prints one (`-12.50`, `-1E+2`): a spreadsheet reads it as a number.
+_NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
 def csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (=, +, -, @ at the start) in CSV output."""
-    if text and text[0] in "=+-@\t\r" and not _is_number(text):
+    """Neutralise spreadsheet formulas in CSV output: a leading =, +, -, @, tab or CR gets a `'`.
+
+    Negative numbers stay numbers; any other such text (`+1`, `-1+2`, `-Infinity`) is shown as text.
+    """
+    if text and text[0] in "=+-@\t\r" and not _NEGATIVE_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
 
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-    except ArithmeticError:
-        return False
-    return True
+class _UnixRecords:
+    """A csv.writer target: the writer's own CRLF terminator makes it quote every field holding CR or
+    LF (with a bare LF terminator a lone CR would go out unquoted), and records here end in LF."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def write(self, record: str) -> int:
+        return self.out.write(record[:-2] + "\n")
 
 
 def emit_json(data: Any, stream: IO[str] | None = None) -> None:
@@ -194,7 +205,7 @@ def render_rows(
         for row in rows:
             out.write(_record_json(row) + "\n")
     elif fmt is OutputFormat.csv:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(_UnixRecords(out))
         writer.writerow([c.key for c in columns])
         for row in rows:
             writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])

@@ -16,6 +16,7 @@ PARSER_EXAMPLES = {
     "size": 1500,
     "size round trip": 300,
     "sku": 1000,
+    "csv cells": 500,
 }
 # Whole files through the import service and a real database, per format.
 IMPORT_EXAMPLES = {"sqlite": 60, "postgresql": 20}
