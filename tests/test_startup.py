@@ -1,4 +1,4 @@
-"""Start-up stays fast: the light commands import no heavy modules."""
+"""Start-up stays fast: the light commands import no heavy modules, and a command builds only its group."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import subprocess
 import sys
 
 import pytest
+
+from soleflip_cli.cli import GROUPS
 
 HEAVY = ["pandas", "statsmodels", "alembic", "httpx", "numpy"]
 PROBE = (
@@ -20,13 +22,26 @@ PROBE = (
 )
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["config", "show"], ["import", "--help"]])
-def test_light_commands_import_nothing_heavy(args: list[str]) -> None:
+def imported(args: list[str], modules: list[str]) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after running the CLI with `args`."""
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+        [sys.executable, "-c", PROBE.format(args=args, heavy=modules)],
         capture_output=True,
         text=True,
         check=False,
     )
-    loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    loaded: list[str] = json.loads(proc.stderr.strip().splitlines()[-1])
+    return loaded
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["config", "show"], ["import", "--help"]])
+def test_light_commands_import_nothing_heavy(args: list[str]) -> None:
+    loaded = imported(args, HEAVY)
     assert loaded == [], f"{args} imported {loaded}"
+
+
+def test_a_command_imports_only_its_own_group() -> None:
+    groups = [f"soleflip_cli.cli.{module}" for module in GROUPS.values()]
+    assert imported(["inventory", "list", "--help"], groups) == ["soleflip_cli.cli.inventory"]
+    assert imported(["--version"], groups) == []
+    assert len(imported(["--help"], groups)) == len(GROUPS)  # the root help lists every group

@@ -1,25 +1,17 @@
-"""The `soleflip` Typer application: global options and one sub-app per domain."""
+"""The `soleflip` Typer application: global options and one sub-app per domain, built on first use."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from functools import partial
+from typing import Annotated, Any
 
 import typer
+import typer.core
+import typer.main
 
 from soleflip_cli import __version__
-from soleflip_cli.cli import auth as auth_cli
-from soleflip_cli.cli import catalog as catalog_cli
-from soleflip_cli.cli import config as config_cli
-from soleflip_cli.cli import db as db_cli
-from soleflip_cli.cli import forecast as forecast_cli
-from soleflip_cli.cli import fx as fx_cli
-from soleflip_cli.cli import import_ as import_cli
-from soleflip_cli.cli import inventory as inventory_cli
-from soleflip_cli.cli import listing as listing_cli
-from soleflip_cli.cli import price as price_cli
-from soleflip_cli.cli import report as report_cli
-from soleflip_cli.cli import supplier as supplier_cli
-from soleflip_cli.cli import sync as sync_cli
 from soleflip_cli.cli._common import AppState, SoleflipGroup
 
 EPILOG = (
@@ -27,32 +19,93 @@ EPILOG = (
     "(rows rejected, dead stock found with --fail-on-dead); 4 authentication needed; "
     "5 another soleflip run holds the lock; 130 interrupted."
 )
+# Command name -> module in soleflip_cli.cli holding its Typer `app`, in `--help` order. A run
+# imports and builds only the group it invokes: Typer inspects every parameter of every command
+# it builds, which for all groups costs more than many commands take to run.
+GROUPS = {
+    "db": "db", "config": "config", "price": "price", "auth": "auth", "catalog": "catalog",
+    "sync": "sync", "import": "import_", "forecast": "forecast", "report": "report", "fx": "fx",
+    "inventory": "inventory", "supplier": "supplier", "listing": "listing",
+}  # fmt: skip
+# Settings shared by the root app and the holders that build its groups one at a time.
+_TYPER_SETTINGS: dict[str, Any] = {"pretty_exceptions_show_locals": False, "rich_markup_mode": None}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """A group's commands, some built by a loader on first lookup (iterating builds them all)."""
+
+    def __init__(self, built: Mapping[str, Any], loaders: Mapping[str, Callable[[], Any]]) -> None:
+        self._built = dict(built)
+        self._loaders = {name: load for name, load in loaders.items() if name not in self._built}
+        self._order = [*self._built, *self._loaders]
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = self._loaders.pop(name)()  # KeyError for an unknown name
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self:
+            self._order.append(name)
+        self._loaders.pop(name, None)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self._built.pop(name, None)
+        self._loaders.pop(name, None)
+        self._order.remove(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._built or name in self._loaders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+def _build(register: Callable[[typer.Typer], object], name: str) -> Any:
+    """The click command `register` adds to an empty holder app, built as the root app builds its own."""
+    holder = typer.Typer(add_completion=False, **_TYPER_SETTINGS)
+    register(holder)
+    command = typer.main.get_command(holder)
+    return command.commands[name] if isinstance(command, typer.core.TyperGroup) else command
+
+
+def _group(name: str) -> Any:
+    module = importlib.import_module(f"soleflip_cli.cli.{GROUPS[name]}")
+    return _build(lambda holder: holder.add_typer(module.app, name=name), name)
+
+
+def _paths() -> Any:
+    from soleflip_cli.cli import config as config_cli
+
+    return _build(lambda holder: holder.command("paths")(config_cli.paths), "paths")
+
+
+class RootGroup(SoleflipGroup):
+    """The root command group: sub-command groups are imported and built when first looked up."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        loaders: dict[str, Callable[[], Any]] = {"paths": _paths}
+        loaders.update((name, partial(_group, name)) for name in GROUPS)
+        self.commands = LazyCommands(self.commands, loaders)
+
 
 app = typer.Typer(
     name="soleflip",
-    cls=SoleflipGroup,
+    cls=RootGroup,
     help="The back office of a sneaker reseller: inventory, imports, StockX sync, pricing, "
     "forecasts and profit reports.",
     epilog=EPILOG,
     no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
+    **_TYPER_SETTINGS,
 )
-app.add_typer(db_cli.app, name="db")
-app.add_typer(config_cli.app, name="config")
-app.add_typer(price_cli.app, name="price")
-app.add_typer(auth_cli.app, name="auth")
-app.add_typer(catalog_cli.app, name="catalog")
-app.add_typer(sync_cli.app, name="sync")
-app.add_typer(import_cli.app, name="import")
-app.add_typer(forecast_cli.app, name="forecast")
-app.add_typer(report_cli.app, name="report")
-app.add_typer(fx_cli.app, name="fx")
-app.add_typer(inventory_cli.app, name="inventory")
-app.add_typer(supplier_cli.app, name="supplier")
-app.add_typer(listing_cli.app, name="listing")
-app.command("paths")(config_cli.paths)
 
 
 def _version(value: bool) -> None:
