@@ -30,8 +30,8 @@ ENCODING_NOTE = (
     "UTF-8 CSV (RFC 4180, CRLF) with a header row. An empty cell is NULL. In text columns a "
     "leading ' is an escape that restore removes: it is added before text starting with = + - @ "
     "tab or CR (spreadsheet formulas) unless the text is a negative number such as -12.50, before "
-    "text starting with ', and alone for the empty string. Numbers are plain decimals, timestamps ISO 8601 in UTC (Z), dates ISO 8601, "
-    "booleans true/false."
+    "text starting with ', and alone for the empty string. Numbers are plain decimals, timestamps "
+    "ISO 8601 in UTC (Z), dates ISO 8601, booleans true/false."
 )
 # What a damaged or foreign archive raises while it is read; each becomes a BackupError.
 _DAMAGED = (OSError, ValueError, KeyError, TypeError, EOFError, csv.Error, zipfile.BadZipFile, zlib.error)
