@@ -8,14 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from soleflip_cli.errors import ConfigError, DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision[^=]*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
@@ -154,6 +156,8 @@ def _first_line(exc: BaseException) -> str:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session committed on success and rolled back on any exception (Ctrl-C included)."""
+    from sqlalchemy.orm import Session  # the ORM only for commands that use it (see tables.py)
+
     session = Session(engine, expire_on_commit=False)
     try:
         yield session

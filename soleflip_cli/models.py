@@ -9,18 +9,18 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     MetaData,
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from soleflip_cli.sqltypes import Money, Rate, UTCDateTime
+from soleflip_cli.tables import ITEM_STATUSES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -30,38 +30,13 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ITEM_STATUSES = ("in_stock", "listed", "sold", "returned", "consigned", "personal", "removed")
 CONDITIONS = ("new", "new-defects", "used")
 BOX_CONDITIONS = ("good", "damaged", "missing")
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always returned timezone-aware (UTC)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: soleflip stores UTC-aware timestamps")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-Money = Numeric(14, 2)
-Rate = Numeric(18, 8)
 
 
 def _currency() -> Mapped[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,13 @@ def test_a_command_imports_only_its_own_group() -> None:
     assert imported(["inventory", "list", "--help"], groups) == ["soleflip_cli.cli.inventory"]
     assert imported(["--version"], groups) == []
     assert len(imported(["--help"], groups)) == len(GROUPS)  # the root help lists every group
+
+
+@pytest.mark.parametrize("command", [["list", "--json"], ["aging"], ["value"], ["dead"]])
+def test_stock_reports_skip_the_orm(tmp_path: Path, command: list[str]) -> None:
+    """The read-only stock commands run on Core: no ORM, no models, no alembic on a current schema."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    upgrade = [sys.executable, "-m", "soleflip_cli", "--db", url, "db", "upgrade"]
+    subprocess.run(upgrade, check=True, capture_output=True)
+    modules = ["sqlalchemy.orm", "soleflip_cli.models", "alembic", *HEAVY]
+    assert imported(["--db", url, "inventory", *command], modules) == []

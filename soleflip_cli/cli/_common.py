@@ -15,7 +15,7 @@ from soleflip_cli.errors import ExitCode, SoleflipError, UsageError
 from soleflip_cli.render import OutputFormat
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.orm import Session
 
     from soleflip_cli.config import LoadedSettings
@@ -96,6 +96,13 @@ def session(ctx: typer.Context) -> Iterator[Session]:
 
     with session_scope(state(ctx).engine()) as db_session:
         yield db_session
+
+
+@contextmanager
+def reading(ctx: typer.Context) -> Iterator[Connection]:
+    """A read-only unit of work without the ORM: one connection, rolled back when done."""
+    with state(ctx).engine().connect() as conn:
+        yield conn
 
 
 def require_tty_or_yes(yes: bool, action: str) -> None:

@@ -18,6 +18,7 @@ from soleflip_cli.cli._common import (
     YesOption,
     confirm,
     output_format,
+    reading,
     session,
     state,
 )
@@ -161,11 +162,11 @@ def list_(
     )  # fmt: skip
     chosen = output_format(fmt, as_json)
     today = date.today()
-    with session(ctx) as s:
-        rows = list_items(s, filters, today=today)
+    with reading(ctx) as conn:
+        rows = list_items(conn, filters, today=today)
         footer = None
         if chosen is render.OutputFormat.table:
-            totals = list_totals(s, filters, today=today)
+            totals = list_totals(conn, filters, today=today)
             cost = " + ".join(f"{t.cost} {t.currency}" for t in totals)
             footer = {"id": "total", "sku": f"{sum(t.pairs for t in totals)} pairs", "cost": cost}
         render.render_rows((r.as_record() for r in rows), _columns(), chosen, footer=footer)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from soleflip_cli.choices import AgingBy, Basis, ValueBy
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, reading, state
 from soleflip_cli.errors import FindingsError
 
 PlatformOption = Annotated[
@@ -31,8 +31,8 @@ def aging(
     from soleflip_cli.services.stock_health import aging as aging_rows
 
     bounds = state(ctx).loaded.settings.inventory.aging_buckets
-    with session(ctx) as s:
-        rows = aging_rows(s, bounds, by_brand=by is AgingBy.brand, today=date.today())
+    with reading(ctx) as conn:
+        rows = aging_rows(conn, bounds, by_brand=by is AgingBy.brand, today=date.today())
     keys = (
         ["brand", "bucket", "pairs", "cost", "currency"]
         if by is AgingBy.brand
@@ -69,11 +69,12 @@ def dead(
     columns = [render.Column(k, numeric=k in {"id", "cost", "days_in_stock", "market_payout"}) for k in keys]
     chosen = output_format(fmt, as_json)
     found = 0
-    with session(ctx) as s:
+    with reading(ctx) as conn:
         valuer = make_valuer(
             Basis.payout, platform, settings.fees, stale_days=settings.inventory.stale_market_days, now=now
         )
-        pairs = dead_stock(s, valuer, dead_after_days=settings.inventory.dead_after_days, today=date.today())
+        dead_after_days = settings.inventory.dead_after_days
+        pairs = dead_stock(conn, valuer, dead_after_days=dead_after_days, today=date.today())
         for_table = chosen in (render.OutputFormat.table, render.OutputFormat.csv)
 
         def records() -> Any:
@@ -113,14 +114,14 @@ def value(
     valuer = make_valuer(basis, platform, settings.fees, stale_days=stale_days, now=datetime.now(UTC))
     chosen = output_format(fmt, as_json)
     render.info(f"Basis: {basis.value}; market data older than {stale_days} days is stale.")
-    with session(ctx) as s:
+    with reading(ctx) as conn:
         if by is ValueBy.pair:
             keys = ["id", "sku", "brand", "size", "cost", "currency", "market_price", "market_value",
                     "unrealised_profit", "source", "observed_at", "stale", "note"]  # fmt: skip
-            rows: Any = (p.as_record() for p in value_pairs(s, valuer))
+            rows: Any = (p.as_record() for p in value_pairs(conn, valuer))
             render.render_rows(rows, [render.Column(k, numeric=_numeric(k)) for k in keys], chosen)
             return
-        groups = value_groups(s, valuer, by)
+        groups = value_groups(conn, valuer, by)
     keys = ["brand", "size", "currency", "pairs", "cost", "valued_pairs", "market_value", "unrealised_profit",
             "missing_pairs", "unvalued_pairs", "stale_pairs", "oldest_observed_at"]  # fmt: skip
     records = [render.jsonable(g) for g in groups]

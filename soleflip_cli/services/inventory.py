@@ -178,7 +178,7 @@ def add_pairs(
         Sale.sold_at >= datetime.combine(purchase.purchase_date, time(), tzinfo=UTC),
     )
     matched = match_sales(session, session.scalars(unmatched).all())
-    pairs = tuple(inventory_list.rows_by_id(session, ids, today=today))
+    pairs = tuple(inventory_list.rows_by_id(session.connection(), ids, today=today))
     return AddResult(
         pairs=pairs,
         catalog_known=bool(product.name or product.brand),
@@ -227,7 +227,7 @@ def edit_pair(session: Session, item_id: int, changes: PairChanges, *, today: da
     if changes.notes is not None:
         item.notes = _text(changes.notes)
     session.flush()
-    [row] = inventory_list.rows_by_id(session, [item.id], today=today)
+    [row] = inventory_list.rows_by_id(session.connection(), [item.id], today=today)
     return row
 
 

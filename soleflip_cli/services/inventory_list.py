@@ -1,4 +1,9 @@
-"""Listing pairs: filters and sorting in SQL, rows streamed, totals per currency."""
+"""Listing pairs: filters and sorting in SQL, rows streamed, totals per currency (Core, no ORM).
+
+Like stock_health and valuation, these read services take a Connection: the commands built on
+them run without importing the ORM (see tables.py); callers holding a Session pass
+`session.connection()`.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, func, select
 
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.choices import SortKey
 from soleflip_cli.errors import UsageError
-from soleflip_cli.models import ITEM_STATUSES, InventoryItem, Product, Sale, Supplier, Variant
 from soleflip_cli.services.inputs import valid_size
-from soleflip_cli.services.suppliers import find_supplier
+from soleflip_cli.tables import ITEM_STATUSES, inventory_items, products, sales, suppliers, variants
 
 # What `inventory list` shows by default: pairs the reseller still owns.
 OWNED = ("in_stock", "listed", "consigned", "personal")
@@ -24,15 +27,16 @@ STREAM_CHUNK = 2000
 _Ts = TypeVarTuple("_Ts")
 
 
+_ITEM = inventory_items.c
 _SORT_COLUMNS: dict[SortKey, Any] = {
-    SortKey.id: InventoryItem.id,
-    SortKey.date: InventoryItem.purchase_date,
-    SortKey.cost: InventoryItem.purchase_price,
-    SortKey.sku: Product.sku,
-    SortKey.brand: Product.brand,
-    SortKey.size: Variant.size_norm,
-    SortKey.status: InventoryItem.status,
-    SortKey.location: InventoryItem.location,
+    SortKey.id: _ITEM.id,
+    SortKey.date: _ITEM.purchase_date,
+    SortKey.cost: _ITEM.purchase_price,
+    SortKey.sku: products.c.sku,
+    SortKey.brand: products.c.brand,
+    SortKey.size: variants.c.size_norm,
+    SortKey.status: _ITEM.status,
+    SortKey.location: _ITEM.location,
 }
 
 
@@ -87,88 +91,94 @@ class CurrencyTotal:
     cost: Decimal
 
 
-def list_items(session: Session, filters: ListFilters, *, today: date) -> Iterator[ItemRow]:
+def list_items(conn: Connection, filters: ListFilters, *, today: date) -> Iterator[ItemRow]:
     """Pairs matching `filters`, filtered and sorted in SQL, streamed in chunks."""
     column = _SORT_COLUMNS[filters.sort]
-    order = [column.desc() if filters.descending else column.asc(), InventoryItem.id]
-    query = _where(session, _row_select(), filters, _statuses(filters.statuses), today).order_by(*order)
-    return _stream(session, query, today)
+    order = [column.desc() if filters.descending else column.asc(), _ITEM.id]
+    query = _where(conn, _row_select(), filters, _statuses(filters.statuses), today).order_by(*order)
+    return _stream(conn, query, today)
 
 
-def list_totals(session: Session, filters: ListFilters, *, today: date) -> tuple[CurrencyTotal, ...]:
+def list_totals(conn: Connection, filters: ListFilters, *, today: date) -> tuple[CurrencyTotal, ...]:
     """Pair count and summed cost per purchase currency of the pairs `list_items` returns (one SQL query)."""
-    query = _joined(
-        select(InventoryItem.purchase_currency, func.count(), func.sum(InventoryItem.purchase_price))
-    )
-    query = _where(session, query, filters, _statuses(filters.statuses), today).group_by(
-        InventoryItem.purchase_currency
-    )
+    query = _joined(select(_ITEM.purchase_currency, func.count(), func.sum(_ITEM.purchase_price)))
+    query = _where(conn, query, filters, _statuses(filters.statuses), today).group_by(_ITEM.purchase_currency)
     return tuple(
         CurrencyTotal(currency, int(pairs), cost or Decimal("0.00"))
-        for currency, pairs, cost in session.execute(query.order_by(InventoryItem.purchase_currency))
+        for currency, pairs, cost in conn.execute(query.order_by(_ITEM.purchase_currency))
     )
 
 
-def rows_by_id(session: Session, ids: Iterable[int], *, today: date) -> Iterator[ItemRow]:
+def rows_by_id(conn: Connection, ids: Iterable[int], *, today: date) -> Iterator[ItemRow]:
     """The given pairs as list rows, in ID order."""
-    query = _row_select().where(InventoryItem.id.in_(list(ids))).order_by(InventoryItem.id)
-    return _stream(session, query, today)
+    query = _row_select().where(_ITEM.id.in_(list(ids))).order_by(_ITEM.id)
+    return _stream(conn, query, today)
 
 
 def _row_select() -> Select[*tuple[Any, ...]]:
     return _joined(
         select(
-            InventoryItem.id,
-            Product.sku,
-            Product.name,
-            Product.brand,
-            Variant.size_norm,
-            InventoryItem.condition,
-            InventoryItem.box_condition,
-            InventoryItem.status,
-            InventoryItem.purchase_price,
-            InventoryItem.purchase_currency,
-            InventoryItem.purchase_date,
-            InventoryItem.location,
-            Supplier.name,
-            Sale.sold_at,
+            _ITEM.id,
+            products.c.sku,
+            products.c.name,
+            products.c.brand,
+            variants.c.size_norm,
+            _ITEM.condition,
+            _ITEM.box_condition,
+            _ITEM.status,
+            _ITEM.purchase_price,
+            _ITEM.purchase_currency,
+            _ITEM.purchase_date,
+            _ITEM.location,
+            suppliers.c.name,
+            sales.c.sold_at,
         )
-    ).outerjoin(Sale, Sale.inventory_item_id == InventoryItem.id)
+    ).outerjoin(sales, sales.c.inventory_item_id == _ITEM.id)
 
 
 def _joined(query: Select[*_Ts]) -> Select[*_Ts]:
     return (
-        query.select_from(InventoryItem)
-        .join(Product, Product.id == InventoryItem.product_id)
-        .join(Variant, Variant.id == InventoryItem.variant_id)
-        .outerjoin(Supplier, Supplier.id == InventoryItem.supplier_id)
+        query.select_from(inventory_items)
+        .join(products, products.c.id == _ITEM.product_id)
+        .join(variants, variants.c.id == _ITEM.variant_id)
+        .outerjoin(suppliers, suppliers.c.id == _ITEM.supplier_id)
     )
 
 
 def _where(
-    session: Session,
+    conn: Connection,
     query: Select[*_Ts],
     filters: ListFilters,
     statuses: Sequence[str] | None,
     today: date,
 ) -> Select[*_Ts]:
     if statuses is not None:
-        query = query.where(InventoryItem.status.in_(statuses))
+        query = query.where(_ITEM.status.in_(statuses))
     if filters.brand:
-        query = query.where(func.lower(Product.brand) == filters.brand.strip().lower())
+        query = query.where(func.lower(products.c.brand) == filters.brand.strip().lower())
     if filters.sku:
-        query = query.where(Product.sku == normalise_sku(filters.sku))
+        query = query.where(products.c.sku == normalise_sku(filters.sku))
     if filters.size:
-        query = query.where(Variant.size_norm == valid_size(filters.size).norm)
+        query = query.where(variants.c.size_norm == valid_size(filters.size).norm)
     if filters.location:
-        query = query.where(func.lower(InventoryItem.location) == filters.location.strip().lower())
+        query = query.where(func.lower(_ITEM.location) == filters.location.strip().lower())
     if filters.supplier:
-        query = query.where(InventoryItem.supplier_id == find_supplier(session, filters.supplier).id)
+        query = query.where(_ITEM.supplier_id == _supplier_id(conn, filters.supplier))
     if filters.older_than is not None:
         if filters.older_than < 0:
             raise UsageError(f"--older-than must be zero or more days (got {filters.older_than})")
-        query = query.where(InventoryItem.purchase_date < today - timedelta(days=filters.older_than))
+        query = query.where(_ITEM.purchase_date < today - timedelta(days=filters.older_than))
     return query
+
+
+def _supplier_id(conn: Connection, ref: str) -> int:
+    """The supplier's ID by name or ID; the ORM is imported only for this filter."""
+    from sqlalchemy.orm import Session
+
+    from soleflip_cli.services.suppliers import find_supplier
+
+    with Session(bind=conn) as session:
+        return find_supplier(session, ref).id
 
 
 def _statuses(requested: Sequence[str]) -> Sequence[str] | None:
@@ -182,8 +192,8 @@ def _statuses(requested: Sequence[str]) -> Sequence[str] | None:
     return list(requested)
 
 
-def _stream(session: Session, query: Select[*tuple[Any, ...]], today: date) -> Iterator[ItemRow]:
-    for row in stream(session, query):
+def _stream(conn: Connection, query: Select[*tuple[Any, ...]], today: date) -> Iterator[ItemRow]:
+    for row in stream(conn, query):
         (
             id_,
             sku,
@@ -207,9 +217,9 @@ def _stream(session: Session, query: Select[*tuple[Any, ...]], today: date) -> I
         )  # fmt: skip
 
 
-def stream(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[Any]:
-    """Rows of a Core query in chunks on the session's connection (server-side cursor on PostgreSQL)."""
-    result = session.connection().execute(query, execution_options={"yield_per": STREAM_CHUNK})
+def stream(conn: Connection, query: Select[*tuple[Any, ...]]) -> Iterator[Any]:
+    """Rows of a Core query in chunks (a server-side cursor on PostgreSQL)."""
+    result = conn.execute(query, execution_options={"yield_per": STREAM_CHUNK})
     try:
         yield from result
     finally:  # also when the caller stops early: release the server-side cursor now

@@ -19,7 +19,7 @@ from soleflip_cli.money import quantize
 from soleflip_cli.services.inputs import valid_amount, valid_currency, valid_past_date
 from soleflip_cli.services.inventory import OPEN_LISTING_STATUSES, get_item
 from soleflip_cli.services.inventory_story import ItemStory, SaleInfo, item_story
-from soleflip_cli.services.matching import SELLABLE
+from soleflip_cli.tables import SELLABLE
 
 _PLATFORM = re.compile(r"[a-z0-9][a-z0-9_.-]{0,29}")
 # Fee-engine line names in the project's fee-kind vocabulary (models.SaleFee.kind):

@@ -9,9 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.tables import SELLABLE
 
-# Pairs a sale may consume; sold/returned/personal/removed pairs are not for sale.
-SELLABLE = ("in_stock", "listed", "consigned")
 # Sale statuses that did not consume a pair.
 NON_SALES = ("cancelled", "canceled", "returned", "refunded", "didnotship", "authfailed")
 

@@ -6,15 +6,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, case, func, select
 
 from soleflip_cli.choices import Basis
 from soleflip_cli.errors import UsageError
-from soleflip_cli.models import InventoryItem, Product, Variant
 from soleflip_cli.services.inventory_list import stream
 from soleflip_cli.services.valuation import QuoteCache, Valuer, latest_observations, stock_select
+from soleflip_cli.tables import SELLABLE, inventory_items, products, variants
+
+_ITEM = inventory_items.c
+_PRODUCT = products.c
+_VARIANT = variants.c
 
 
 @dataclass(frozen=True)
@@ -78,33 +82,59 @@ def buckets(bounds: Sequence[int]) -> list[Bucket]:
     return result
 
 
-def aging(session: Session, bounds: Sequence[int], *, by_brand: bool, today: date) -> list[AgingRow]:
+def aging(conn: Connection, bounds: Sequence[int], *, by_brand: bool, today: date) -> list[AgingRow]:
     """Sellable pairs and cost per age bucket (by brand, or totalled), grouped in SQL.
 
     Age is whole days from the purchase date to `today`; costs stay in their purchase currency.
     """
     spans = buckets(bounds)
     index = case(
-        *((InventoryItem.purchase_date >= today - timedelta(days=high), n) for n, high in enumerate(bounds)),
+        *((_ITEM.purchase_date >= today - timedelta(days=high), n) for n, high in enumerate(bounds)),
         else_=len(spans) - 1,
     ).label("bucket")
-    brand = Product.brand if by_brand else None
-    keys = [index, InventoryItem.purchase_currency] + ([Product.brand] if brand is not None else [])
-    query = stock_select(
-        *keys, func.count(InventoryItem.id), func.sum(InventoryItem.purchase_price)
-    ).group_by(*keys)
+    # Count and sum the pairs alone first, then name the brands of the (few) products: joining each
+    # pair to its product made both databases look one up per pair. The grouping order matches no
+    # index, so SQLite scans the table instead of visiting it row by row in variant or product order.
+    keys = [_ITEM.purchase_currency] + ([_ITEM.product_id] if by_brand else [])
+    pairs, cost = func.count().label("pairs"), func.sum(_ITEM.purchase_price).label("cost")
+    query: Select[Any] = (
+        select(index, *keys, pairs, cost)
+        .where(_ITEM.status.in_(SELLABLE))
+        .group_by("bucket", *keys)  # by the label: the CASE is evaluated once per pair
+    )
+    if by_brand:
+        per_product = query.subquery("per_product")
+        bucket, currency = per_product.c.bucket, per_product.c.purchase_currency
+        query = (
+            select(
+                bucket,
+                currency,
+                func.sum(per_product.c.pairs),
+                func.sum(per_product.c.cost),
+                _PRODUCT.brand,
+            )
+            .select_from(per_product)
+            .join(products, _PRODUCT.id == per_product.c.product_id)
+            .group_by(bucket, currency, _PRODUCT.brand)
+        )
     rows = []
-    for values in session.execute(query):
-        bucket, currency = spans[values[0]], values[1]
-        label_brand = values[2] if brand is not None else None
-        pairs, cost = values[-2], values[-1]
+    for bucket_index, currency_code, count, total, *brand in conn.execute(query):
+        span = spans[bucket_index]
         rows.append(
-            AgingRow(label_brand, bucket.label, bucket.min_days, bucket.max_days, int(pairs), cost, currency)
+            AgingRow(
+                brand[0] if brand else None,
+                span.label,
+                span.min_days,
+                span.max_days,
+                int(count),
+                total,
+                currency_code,
+            )
         )
     return sorted(rows, key=lambda r: ((r.brand or "\uffff").lower(), r.min_days, r.currency))
 
 
-def dead_stock(session: Session, valuer: Valuer, *, dead_after_days: int, today: date) -> Iterator[DeadPair]:
+def dead_stock(conn: Connection, valuer: Valuer, *, dead_after_days: int, today: date) -> Iterator[DeadPair]:
     """Sellable pairs older than `dead_after_days`, or whose latest payout after fees is below cost.
 
     `valuer` must use the payout basis (fees from the observation's platform, or its own). Pairs
@@ -114,13 +144,13 @@ def dead_stock(session: Session, valuer: Valuer, *, dead_after_days: int, today:
         raise UsageError("dead stock compares cost with the payout after fees; use the payout basis")
     if dead_after_days <= 0:
         raise UsageError(f"the dead-stock age must be a positive number of days (got {dead_after_days})")
-    quotes = QuoteCache(valuer, latest_observations(session, valuer.basis, valuer.platform))
+    quotes = QuoteCache(valuer, latest_observations(conn, valuer.basis, valuer.platform))
     query = stock_select(
-        InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm, InventoryItem.status,
-        InventoryItem.purchase_price, InventoryItem.purchase_currency, InventoryItem.purchase_date,
-        InventoryItem.variant_id,
-    ).order_by(InventoryItem.purchase_date, InventoryItem.id)  # fmt: skip
-    for id_, sku, name, brand, size, status, cost, currency, bought, variant in stream(session, query):
+        _ITEM.id, _PRODUCT.sku, _PRODUCT.name, _PRODUCT.brand, _VARIANT.size_norm, _ITEM.status,
+        _ITEM.purchase_price, _ITEM.purchase_currency, _ITEM.purchase_date,
+        _ITEM.variant_id,
+    ).order_by(_ITEM.purchase_date, _ITEM.id)  # fmt: skip
+    for id_, sku, name, brand, size, status, cost, currency, bought, variant in stream(conn, query):
         age = (today - bought).days
         reasons = []
         if age > dead_after_days:

@@ -8,15 +8,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, func, select
 
 from soleflip_cli.choices import Basis, ValueBy
 from soleflip_cli.errors import SoleflipError, UsageError
 from soleflip_cli.fees import PLATFORMS, FeeTerms, apply_terms, fee_terms
-from soleflip_cli.models import InventoryItem, MarketPrice, Product, Variant
 from soleflip_cli.services.inventory_list import stream
-from soleflip_cli.services.matching import SELLABLE
+from soleflip_cli.tables import SELLABLE, inventory_items, market_prices, products, variants
+
+_ITEM = inventory_items.c
+_PRODUCT = products.c
+_VARIANT = variants.c
+_MARKET = market_prices.c
 
 # PairValue fields from market_price to note for a pair whose size has no market data.
 _NO_DATA = (None, None, None, None, None, None, "no market data")
@@ -135,51 +138,66 @@ def make_valuer(
     return Valuer(basis, name, fee_overrides, now - timedelta(days=stale_days))
 
 
-def latest_observations(session: Session, basis: Basis, platform: str | None) -> dict[int, Observation]:
+def latest_observations(conn: Connection, basis: Basis, platform: str | None) -> dict[int, Observation]:
     """The latest observation per variant that has a price on `basis` (from `platform` when given).
 
     One SQL query ranks observations with row_number() per variant; only variants with sellable
     pairs are ranked. The result is keyed by variant ID (one entry per size owned, at most).
     """
-    column = MarketPrice.highest_bid if basis is Basis.highest_bid else MarketPrice.lowest_ask
-    owned = select(InventoryItem.variant_id).where(InventoryItem.status.in_(SELLABLE))
+    column = _MARKET.highest_bid if basis is Basis.highest_bid else _MARKET.lowest_ask
+    owned = select(_ITEM.variant_id).where(_ITEM.status.in_(SELLABLE))
     rank = func.row_number().over(
-        partition_by=MarketPrice.variant_id, order_by=(MarketPrice.observed_at.desc(), MarketPrice.id.desc())
+        partition_by=_MARKET.variant_id,
+        order_by=(_MARKET.observed_at.desc(), _MARKET.id.desc()),
     )
     ranked = select(
-        MarketPrice.variant_id,
+        _MARKET.variant_id,
         column.label("price"),
-        MarketPrice.currency,
-        MarketPrice.source,
-        MarketPrice.observed_at,
+        _MARKET.currency,
+        _MARKET.source,
+        _MARKET.observed_at,
         rank.label("rank"),
-    ).where(column.is_not(None), MarketPrice.variant_id.in_(owned))
+    ).where(column.is_not(None), _MARKET.variant_id.in_(owned))
     if platform:
-        ranked = ranked.where(MarketPrice.source == platform)
+        ranked = ranked.where(_MARKET.source == platform)
     inner = ranked.subquery("ranked")
     latest = select(inner.c.variant_id, inner.c.price, inner.c.currency, inner.c.source, inner.c.observed_at)
     return {
         variant: Observation(price, currency, source, observed_at)
-        for variant, price, currency, source, observed_at in session.execute(latest.where(inner.c.rank == 1))
+        for variant, price, currency, source, observed_at in conn.execute(latest.where(inner.c.rank == 1))
     }
 
 
-def value_groups(session: Session, valuer: Valuer, by: ValueBy) -> list[GroupValue]:
+def value_groups(conn: Connection, valuer: Valuer, by: ValueBy) -> list[GroupValue]:
     """Stock valued per brand and size (or brand), per purchase currency.
 
     SQL counts pairs and sums cost per size; each size is then valued by its latest observation.
     """
-    seen = latest_observations(session, valuer.basis, valuer.platform)
-    query = stock_select(
-        Product.brand,
-        Variant.size_norm,
-        InventoryItem.variant_id,
-        InventoryItem.purchase_currency,
-        func.count(InventoryItem.id),
-        func.sum(InventoryItem.purchase_price),
-    ).group_by(Product.brand, Variant.size_norm, InventoryItem.variant_id, InventoryItem.purchase_currency)
+    seen = latest_observations(conn, valuer.basis, valuer.platform)
+    # Count and sum per size on the pairs alone, then name the sizes: joining every pair to its
+    # product and variant first cost more than the grouping (see stock_health.aging).
+    keys = (_ITEM.purchase_currency, _ITEM.product_id, _ITEM.variant_id)
+    per_size = (
+        select(*keys, func.count().label("pairs"), func.sum(_ITEM.purchase_price).label("cost"))
+        .where(_ITEM.status.in_(SELLABLE))
+        .group_by(*keys)
+        .subquery("per_size")
+    )
+    query = (
+        select(
+            _PRODUCT.brand,
+            _VARIANT.size_norm,
+            per_size.c.variant_id,
+            per_size.c.purchase_currency,
+            per_size.c.pairs,
+            per_size.c.cost,
+        )
+        .select_from(per_size)
+        .join(products, _PRODUCT.id == per_size.c.product_id)
+        .join(variants, _VARIANT.id == per_size.c.variant_id)
+    )
     groups: dict[tuple[str | None, str | None, str], _Group] = {}
-    for brand, size, variant, currency, pairs, cost in session.execute(query):
+    for brand, size, variant, currency, pairs, cost in conn.execute(query):
         key = (brand, size if by is ValueBy.brand_size else None, currency)
         observation = seen.get(variant)
         quote = valuer.quote(observation, currency) if observation is not None else None
@@ -188,15 +206,15 @@ def value_groups(session: Session, valuer: Valuer, by: ValueBy) -> list[GroupVal
     return [group.result(*key) for key, group in ordered]
 
 
-def value_pairs(session: Session, valuer: Valuer) -> Iterator[PairValue]:
+def value_pairs(conn: Connection, valuer: Valuer) -> Iterator[PairValue]:
     """Every sellable pair with its market value, streamed in pair ID order."""
-    seen = latest_observations(session, valuer.basis, valuer.platform)
+    seen = latest_observations(conn, valuer.basis, valuer.platform)
     query = stock_select(
-        InventoryItem.id, Product.sku, Product.name, Product.brand, Variant.size_norm,
-        InventoryItem.purchase_price, InventoryItem.purchase_currency, InventoryItem.variant_id,
-    ).order_by(InventoryItem.id)  # fmt: skip
+        _ITEM.id, _PRODUCT.sku, _PRODUCT.name, _PRODUCT.brand, _VARIANT.size_norm,
+        _ITEM.purchase_price, _ITEM.purchase_currency, _ITEM.variant_id,
+    ).order_by(_ITEM.id)  # fmt: skip
     quotes = QuoteCache(valuer, seen)
-    for id_, sku, name, brand, size, cost, currency, variant in stream(session, query):
+    for id_, sku, name, brand, size, cost, currency, variant in stream(conn, query):
         quote = quotes.get(variant, currency)
         if quote is None:
             yield PairValue(id_, sku, name, brand, size, cost, currency, *_NO_DATA)
@@ -231,10 +249,10 @@ def stock_select(*columns: Any) -> Select[Any]:
 
 def _stock(query: Select[*_Ts]) -> Select[*_Ts]:
     return (
-        query.select_from(InventoryItem)
-        .join(Product, Product.id == InventoryItem.product_id)
-        .join(Variant, Variant.id == InventoryItem.variant_id)
-        .where(InventoryItem.status.in_(SELLABLE))
+        query.select_from(inventory_items)
+        .join(products, _PRODUCT.id == _ITEM.product_id)
+        .join(variants, _VARIANT.id == _ITEM.variant_id)
+        .where(_ITEM.status.in_(SELLABLE))
     )
 
 

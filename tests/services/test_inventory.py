@@ -85,10 +85,10 @@ def test_latest_quote_per_variant(session: Session) -> None:
     session.flush()
     found = {
         vid: (seen.price, seen.observed_at)
-        for vid, seen in latest_observations(session, Basis.lowest_ask, None).items()
+        for vid, seen in latest_observations(session.connection(), Basis.lowest_ask, None).items()
     }
     assert found == {v9.id: (Decimal("145.00"), base + timedelta(days=2)), v10.id: (Decimal("130.00"), base)}
-    assert latest_observations(session, Basis.highest_bid, "alias") == {}
+    assert latest_observations(session.connection(), Basis.highest_bid, "alias") == {}
 
 
 def test_choices_match_the_schema() -> None:

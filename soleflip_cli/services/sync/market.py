@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.models import InventoryItem, Listing, MarketPrice, Product, Variant
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import SELLABLE
 from soleflip_cli.services.sync.progress import sync_state
 from soleflip_cli.services.sync.refs import CatalogRefs
+from soleflip_cli.tables import SELLABLE
 
 if TYPE_CHECKING:
     from soleflip_cli.clients.stockx import StockXClient
