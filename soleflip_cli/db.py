@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -102,9 +102,11 @@ def schema_status(engine: Engine) -> SchemaStatus:
             else:
                 current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except OperationalError as exc:
+        reason = _first_line(exc)
+        kind = _kind(reason)
         raise DatabaseError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {_first_line(exc)}",
-            hint="check the database URL (`soleflip paths`) and that the server is running",
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {reason}",
+            hint=_HINTS["unreachable" if kind == "other" else kind],
         ) from None
     return SchemaStatus(engine.url.render_as_string(hide_password=True), current, head)
 
@@ -155,15 +157,55 @@ def _first_line(exc: BaseException) -> str:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session committed on success and rolled back on any exception (Ctrl-C included)."""
+    """A session committed on success and rolled back on any exception (Ctrl-C included).
+
+    The database failing underneath (disk full, read-only file, connection lost) is a DatabaseError.
+    """
     from sqlalchemy.orm import Session  # the ORM only for commands that use it (see tables.py)
 
     session = Session(engine, expire_on_commit=False)
+    # The driver's own OperationalError too: bulk paths (PostgreSQL COPY) use the raw connection.
+    failures = (OperationalError, engine.dialect.loaded_dbapi.OperationalError)
     try:
         yield session
         session.commit()
+    except failures as exc:
+        with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):  # a lost connection
+            session.rollback()  # cannot roll back; the server rolls the transaction back itself
+        raise operational_error(engine, exc) from exc
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def operational_error(engine: Engine, exc: Exception) -> DatabaseError:
+    """What to tell the user when the database fails under a running command (the work is rolled back)."""
+    where = engine.url.render_as_string(hide_password=True)
+    reason = _first_line(exc)
+    kind = _kind(reason)
+    if kind == "read-only":
+        message = f"the database {where} is read-only ({reason}); nothing was changed"
+    elif kind == "disk":
+        message = f"the disk is full or failing ({reason}); nothing of this change was kept"
+    else:
+        message = f"the database {where} failed: {reason}; the unfinished change was rolled back"
+    return DatabaseError(message, hint=_HINTS[kind])
+
+
+_HINTS = {
+    "read-only": "soleflip needs write access to the database file and its directory",
+    "disk": "free some disk space (or check the disk), then run the command again",
+    "other": "check that the database is reachable (`soleflip paths`), then run the command again",
+    "unreachable": "check the database URL (`soleflip paths`) and that the server is running",
+}
+
+
+def _kind(reason: str) -> str:
+    lowered = reason.lower()
+    if "readonly" in lowered or "read-only" in lowered:
+        return "read-only"
+    if any(sign in lowered for sign in ("disk is full", "no space left", "disk i/o error")):
+        return "disk"
+    return "other"

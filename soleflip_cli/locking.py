@@ -7,12 +7,13 @@ import os
 import time
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
-from soleflip_cli.errors import LockedError
+from soleflip_cli.errors import DatabaseError, LockedError
 
 
 @contextmanager
@@ -43,8 +44,14 @@ def _locked(name: str) -> LockedError:
 
 @contextmanager
 def _file_lock(path: Path, name: str, *, wait: bool, timeout_s: float) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise DatabaseError(
+            f"cannot open the lock file {path}: {exc.strerror}",
+            hint="soleflip needs write access to the database's directory (it keeps its lock files there)",
+        ) from None
     try:
         deadline = time.monotonic() + timeout_s
         while True:
@@ -76,5 +83,6 @@ def _pg_lock(engine: Engine, name: str, *, wait: bool, timeout_s: float) -> Iter
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            conn.commit()
+            with suppress(OperationalError):  # a lost connection took its session-level lock with it
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()

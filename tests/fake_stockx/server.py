@@ -315,7 +315,10 @@ class FakeStockX(FakeState):
         """Listen on a free port in a daemon thread."""
         self._server = _Server(self)
         self.api_base = self.api_url
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-stockx", daemon=True)
+        # A short poll interval: stop() waits until the serving loop notices (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-stockx", daemon=True
+        )
         self._thread.start()
         return self
 
