@@ -33,7 +33,11 @@ products = table(
     "products", column("id", Integer), column("sku", String), column("name", String), column("brand", String)
 )
 variants = table(
-    "variants", column("id", Integer), column("product_id", Integer), column("size_norm", String)
+    "variants",
+    column("id", Integer),
+    column("product_id", Integer),
+    column("size_norm", String),
+    column("size_system", String),
 )
 suppliers = table("suppliers", column("id", Integer), column("name", String))
 sales = table("sales", column("inventory_item_id", Integer), column("sold_at", UTCDateTime))

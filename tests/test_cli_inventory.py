@@ -118,6 +118,47 @@ def test_add_rejects_bad_input_and_writes_nothing(cli: Cli, args: list[str], cod
     assert _all(cli) == []
 
 
+def test_list_sorts_sizes_by_system_then_number(cli: Cli) -> None:
+    """Numbers sort as numbers ("9" before "10"), grouped kids, men's, women's, EU, UK (both databases)."""
+    printed = [
+        "10",
+        "EU 44 2/3",
+        "9",
+        "13",
+        "5Y",
+        "4.5",
+        "UK 9",
+        "10C",
+        "EU 44.5",
+        "8W",
+        "4",
+        "3.5Y",
+        "EU 44",
+        "10.5",
+    ]
+    for size in printed:
+        ok(cli, "inventory", "add", "--sku", "DD1391-100", "--size", size, "--cost", "100")
+    sizes = lambda *args: [r["size"] for r in ok(cli, "inventory", "list", "--sort", "size", *args)]  # noqa: E731
+    expected = [
+        "10C",
+        "3.5Y",
+        "5Y",
+        "4",
+        "4.5",
+        "9",
+        "10",
+        "10.5",
+        "13",
+        "8W",
+        "EU44",
+        "EU44.5",
+        "EU442/3",
+        "UK9",
+    ]
+    assert sizes() == expected
+    assert sizes("--desc") == expected[::-1]
+
+
 def test_list_filters_sorts_and_totals(cli: Cli) -> None:
     catalog(cli, "DD1391-100", "Nike Dunk Low Panda", "Nike")
     ok(cli, "supplier", "add", "SNKRS")

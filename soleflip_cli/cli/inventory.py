@@ -144,7 +144,10 @@ def list_(
     location: Annotated[str | None, typer.Option("--location")] = None,
     supplier: Annotated[str | None, typer.Option("--supplier", help="Supplier name or ID.")] = None,
     older_than: Annotated[int | None, typer.Option("--older-than", metavar="DAYS", min=0)] = None,
-    sort: Annotated[SortKey, typer.Option("--sort")] = SortKey.id,
+    sort: Annotated[
+        SortKey,
+        typer.Option("--sort", help="size: kids (C, Y), US men's, women's (W), EU, UK; each numerically."),
+    ] = SortKey.id,
     desc: Annotated[bool, typer.Option("--desc", help="Sort descending.")] = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,

@@ -13,7 +13,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVarTuple
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Numeric, Select, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.choices import SortKey
@@ -28,15 +31,53 @@ _Ts = TypeVarTuple("_Ts")
 
 
 _ITEM = inventory_items.c
-_SORT_COLUMNS: dict[SortKey, Any] = {
-    SortKey.id: _ITEM.id,
-    SortKey.date: _ITEM.purchase_date,
-    SortKey.cost: _ITEM.purchase_price,
-    SortKey.sku: products.c.sku,
-    SortKey.brand: products.c.brand,
-    SortKey.size: variants.c.size_norm,
-    SortKey.status: _ITEM.status,
-    SortKey.location: _ITEM.location,
+_SIZE = variants.c.size_norm
+
+
+class _leading_number(FunctionElement[Decimal]):
+    """The number a text starts with (`10.5W` -> 10.5), NULL when it starts with none."""
+
+    type = Numeric()
+    inherit_cache = True
+
+
+@compiles(_leading_number, "sqlite")
+def _leading_number_sqlite(element: _leading_number, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"CASE WHEN {text} GLOB '[0-9]*' THEN CAST({text} AS REAL) END"  # CAST reads the leading number
+
+
+@compiles(_leading_number, "postgresql")
+def _leading_number_postgresql(element: _leading_number, compiler: SQLCompiler, **kw: Any) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"CAST(substring({text} from '^[0-9]+(?:[.][0-9]+)?') AS NUMERIC)"
+
+
+# Size systems in `--sort size` order: kids (toddler C, youth Y), US men's, women's, EU, UK; then the rest.
+_SYSTEMS = ("us-c", "us-y", "us-m", "us-w", "eu", "uk")
+
+
+def _size_order() -> tuple[Any, ...]:
+    """Sort keys for sizes: by system, then numerically (4, 4.5, 10, 10.5), then as text."""
+    system = case(
+        *((variants.c.size_system == name, rank) for rank, name in enumerate(_SYSTEMS)), else_=len(_SYSTEMS)
+    )
+    # EU sizes in thirds are normalised like "EU442/3" (44 2/3): read 44 and add the third.
+    third = case((_SIZE.like("%1/3"), 1.0 / 3), (_SIZE.like("%2/3"), 2.0 / 3), else_=0.0)
+    whole = case((third > 0, func.substr(_SIZE, 1, func.length(_SIZE) - 3)), else_=_SIZE)
+    bare = case((_SIZE.like("EU%") | _SIZE.like("UK%"), func.substr(whole, 3)), else_=whole)
+    return (system, func.coalesce(_leading_number(bare), 0) + third, _SIZE)
+
+
+_SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
+    SortKey.id: (_ITEM.id,),
+    SortKey.date: (_ITEM.purchase_date,),
+    SortKey.cost: (_ITEM.purchase_price,),
+    SortKey.sku: (products.c.sku,),
+    SortKey.brand: (products.c.brand,),
+    SortKey.size: _size_order(),
+    SortKey.status: (_ITEM.status,),
+    SortKey.location: (_ITEM.location,),
 }
 
 
@@ -93,8 +134,8 @@ class CurrencyTotal:
 
 def list_items(conn: Connection, filters: ListFilters, *, today: date) -> Iterator[ItemRow]:
     """Pairs matching `filters`, filtered and sorted in SQL, streamed in chunks."""
-    column = _SORT_COLUMNS[filters.sort]
-    order = [column.desc() if filters.descending else column.asc(), _ITEM.id]
+    keys = _SORT_COLUMNS[filters.sort]
+    order = [*(key.desc() if filters.descending else key.asc() for key in keys), _ITEM.id]
     query = _where(conn, _row_select(), filters, _statuses(filters.statuses), today).order_by(*order)
     return _stream(conn, query, today)
 
