@@ -2,11 +2,14 @@
 
 Generates the data with bulk inserts (executemany) into a fresh SQLite file and, when a PostgreSQL
 URL is given (--postgres or SOLEFLIP_BENCH_POSTGRES_URL), into that database (its public schema is
-dropped and rebuilt). Every command is timed twice: in-process (the Typer app called like the CLI,
-stdout sent to /dev/null) and as a subprocess (`python -m soleflip_cli ...`, interpreter start-up
-included). Prints the median of --runs runs; the target is < 1 s per command.
+dropped and rebuilt). Every command is timed as a user runs it, a subprocess (`python -m
+soleflip_cli ...`: interpreter start-up, imports and the schema check included), and in-process
+(the Typer app called like the CLI), stdout to /dev/null; each is the median of --runs runs after a
+warm-up. The same commands on the still empty database show the fixed start-up cost. The target
+is < 1 s per command as a subprocess. The load average is printed with each database: other jobs
+on the machine slow every figure.
 
-    python bench/inventory_scale.py [--pairs 50000] [--sales 50000] [--postgres URL] [--runs 3]
+    python bench/inventory_scale.py [--pairs 50000] [--sales 50000] [--postgres URL] [--runs 5]
 """
 
 from __future__ import annotations
@@ -164,21 +167,32 @@ def check(url: str, pairs: int) -> None:
     assert len(json.loads(out.getvalue())) == pairs
 
 
-def bench(name: str, url: str, engine: Engine, pairs: int, sales: int, runs: int) -> None:
-    """Generate, verify and time one database."""
+def load() -> str:
+    """The 1-minute load average."""
+    return f"load {os.getloadavg()[0]:.2f}"
+
+
+def bench(name: str, url: str, engine: Engine, pairs: int, sales: int, runs: int) -> bool:
+    """Time the empty database, generate, verify and time again; True when every command is < 1 s."""
+    empty = median(lambda: as_subprocess(url, COMMANDS[0]), runs)
+    print(
+        f"{name}: `inventory list --json` on the empty database (start-up): {empty * 1e3:.0f} ms ({load()})"
+    )
     start = perf_counter()
     generate(engine, pairs, sales)
     print(f"{name}: generated {pairs:,} pairs in stock + {sales:,} sold pairs with sales in "
           f"{perf_counter() - start:.1f} s")  # fmt: skip
     check(url, pairs)
+    fast = True
     for args in COMMANDS:
-        inside = median(lambda args=args: in_process(url, args), runs)
         outside = median(lambda args=args: as_subprocess(url, args), runs)
-        verdict = "ok" if inside < 1 else "SLOW"
-        command = " ".join(args)
+        inside = median(lambda args=args: in_process(url, args), runs)
+        fast = fast and outside < 1
         print(
-            f"  {command:24} in-process {inside * 1e3:5.0f} ms  subprocess {outside * 1e3:5.0f} ms  {verdict}"
+            f"  {' '.join(args):24} subprocess {outside * 1e3:5.0f} ms  in-process {inside * 1e3:5.0f} ms  "
+            f"{'ok' if outside < 1 else 'SLOW'} ({load()})"
         )
+    return fast
 
 
 def main() -> None:
@@ -186,7 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=50_000)
     parser.add_argument("--sales", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--postgres", default=os.environ.get("SOLEFLIP_BENCH_POSTGRES_URL"))
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -195,18 +209,22 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         engine = db.make_engine(url)
         db.upgrade(engine)
-        bench("SQLite", url, engine, options.pairs, options.sales, options.runs)
+        fast = bench("SQLite", url, engine, options.pairs, options.sales, options.runs)
         engine.dispose()
         if not options.postgres:
             print("PostgreSQL: skipped (pass --postgres URL or set SOLEFLIP_BENCH_POSTGRES_URL)")
-            return
-        engine = db.make_engine(options.postgres)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        db.upgrade(engine)
-        bench("PostgreSQL", options.postgres, engine, options.pairs, options.sales, options.runs)
-        engine.dispose()
+        else:
+            engine = db.make_engine(options.postgres)
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+            db.upgrade(engine)
+            fast = (
+                bench("PostgreSQL", options.postgres, engine, options.pairs, options.sales, options.runs)
+                and fast
+            )
+            engine.dispose()
+        print("every command < 1 s as a subprocess" if fast else "target missed: a command took >= 1 s")
 
 
 if __name__ == "__main__":
