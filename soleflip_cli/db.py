@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -178,6 +178,22 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def connection_scope(engine: Engine) -> Iterator[Connection]:
+    """A read-only unit of work on Core, without the ORM: one connection, rolled back when done.
+
+    The database failing underneath (connection lost, disk failing) is a DatabaseError.
+    """
+    failures = (OperationalError, engine.dialect.loaded_dbapi.OperationalError)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except failures as exc:
+        reason = _first_line(exc)
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseError(f"the database {where} failed: {reason}", hint=_HINTS[_kind(reason)]) from exc
 
 
 def operational_error(engine: Engine, exc: Exception) -> DatabaseError:

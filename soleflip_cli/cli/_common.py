@@ -100,8 +100,10 @@ def session(ctx: typer.Context) -> Iterator[Session]:
 
 @contextmanager
 def reading(ctx: typer.Context) -> Iterator[Connection]:
-    """A read-only unit of work without the ORM: one connection, rolled back when done."""
-    with state(ctx).engine().connect() as conn:
+    """A read-only unit of work on the configured database, without the ORM (see db.connection_scope)."""
+    from soleflip_cli.db import connection_scope
+
+    with connection_scope(state(ctx).engine()) as conn:
         yield conn
 
 
