@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from soleflip_cli.errors import ConfigError
-from soleflip_cli.fees import parse_rate, validate_overrides
+from soleflip_cli.fee_schedules import parse_rate, validate_overrides
 from soleflip_cli.money import check_currency
 from soleflip_cli.paths import Paths, resolve_paths
 
