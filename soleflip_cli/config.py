@@ -178,6 +178,10 @@ class LoadedSettings:
     file_data: Mapping[str, Any]
     overrides: Mapping[str, Any]
 
+    def database_url(self) -> str:
+        """The configured URL, else the embedded SQLite file in the data dir."""
+        return self.settings.database_url or f"sqlite:///{self.paths.default_database}"
+
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Parse the TOML config file; a missing file is empty, a malformed one a ConfigError."""

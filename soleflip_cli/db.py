@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 
 from soleflip_cli.errors import ConfigError, DatabaseError
 
@@ -101,14 +102,19 @@ def schema_status(engine: Engine) -> SchemaStatus:
                 current = None
             else:
                 current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except OperationalError as exc:
-        reason = _first_line(exc)
-        kind = _kind(reason)
-        raise DatabaseError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {reason}",
-            hint=_HINTS["unreachable" if kind == "other" else kind],
-        ) from None
+    except DriverDatabaseError as exc:  # cannot connect, or the file is not a database
+        raise unreachable(engine, exc) from None
     return SchemaStatus(engine.url.render_as_string(hide_password=True), current, head)
+
+
+def unreachable(engine: Engine, exc: DriverDatabaseError) -> DatabaseError:
+    """The error for a database that cannot be opened (the URL shown without its password)."""
+    reason = _first_line(exc)
+    kind = _kind(reason)
+    return DatabaseError(
+        f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {reason}",
+        hint=_HINTS["unreachable" if kind == "other" else kind],
+    )
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -124,11 +130,24 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> SchemaStatus:
-    """Migrate a new or outdated database to head, telling `notify`; refuse a newer one."""
+    """Migrate a new or outdated database to head, telling `notify`; refuse a newer one.
+
+    Runs that start together on a new database (cron) take turns: one migrates, the others wait
+    for it and then find the schema at head.
+    """
+    from soleflip_cli.locking import SCHEMA, run_lock
+
     status = schema_status(engine)
     if status.up_to_date:
         return status
-    if status.current is not None and not _is_known(status.current):
+    with run_lock(engine, "schema upgrade", wait=True, on_wait=notify, lock=SCHEMA):
+        return _migrate(engine, schema_status(engine), notify)
+
+
+def _migrate(engine: Engine, status: SchemaStatus, notify: Callable[[str], None]) -> SchemaStatus:
+    if status.up_to_date:
+        return status
+    if status.current is not None and not is_known_revision(status.current):
         raise DatabaseError(
             f"the database is at revision {status.current}, which this soleflip does not know",
             hint="upgrade soleflip, or point --db at another database",
@@ -145,7 +164,8 @@ def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> SchemaStatus
     return SchemaStatus(status.url, status.head, status.head)
 
 
-def _is_known(revision: str) -> bool:
+def is_known_revision(revision: str) -> bool:
+    """True when one of this soleflip's migration files names `revision` (no alembic import)."""
     return any(
         revision in path.read_text(encoding="utf-8") for path in (migrations_dir() / "versions").glob("*.py")
     )

@@ -1,4 +1,4 @@
-"""One writer at a time: a lock per job (sync, import) that a second run cannot take."""
+"""One writer at a time: import, sync, listing, price apply and restore share a lock per database."""
 
 from __future__ import annotations
 
@@ -6,44 +6,74 @@ import fcntl
 import os
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
+from soleflip_cli.db import unreachable
 from soleflip_cli.errors import DatabaseError, LockedError
+
+# One lock for every writing job: an import and a sync write the same products and sales, so they
+# must not overlap either (PostgreSQL would stall one on the other's uncommitted product, then fail
+# it on the unique key; SQLite fails it with "database is locked"). Schema upgrades have their own.
+WRITER = "writer"
+SCHEMA = "schema"
+_POLL_S = 0.2
 
 
 @contextmanager
-def run_lock(engine: Engine, name: str, *, wait: bool = False, timeout_s: float = 3600) -> Iterator[None]:
-    """Hold the `name` lock for this database, or raise LockedError (exit 5) unless `wait`.
+def run_lock(
+    engine: Engine,
+    job: str,
+    *,
+    wait: bool = False,
+    timeout_s: float = 3600,
+    on_wait: Callable[[str], None] | None = None,
+    lock: str = WRITER,
+) -> Iterator[None]:
+    """Hold this database's `lock` for `job`, or raise LockedError (exit 5) naming the holder.
 
-    SQLite: an flock on `<database>.<name>.lock` beside the file. PostgreSQL: a session-level
-    advisory lock, so runs on different machines against one server exclude each other too.
+    With `wait`, queue behind the holder (telling `on_wait` once) for up to `timeout_s` seconds.
+    SQLite: an flock on `<database>.lock` (`<database>.schema.lock`) beside the file. PostgreSQL:
+    a session-level advisory lock, so runs on different machines against one server exclude each
+    other too.
     """
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, name, wait=wait, timeout_s=timeout_s):
+        with _pg_lock(engine, job, zlib.crc32(f"soleflip:{lock}".encode()), wait, timeout_s, on_wait):
             yield
         return
     database = engine.url.database or ":memory:"
     if database == ":memory:":
         yield
         return
-    with _file_lock(Path(f"{database}.{name}.lock"), name, wait=wait, timeout_s=timeout_s):
+    path = Path(f"{database}.lock" if lock == WRITER else f"{database}.{lock}.lock")
+    with _file_lock(path, job, wait, timeout_s, on_wait):
         yield
 
 
-def _locked(name: str) -> LockedError:
+def _describe(label: str) -> str:
+    """`import (pid 4242)` from the `4242 import` a holder writes; `run` when it is not written yet."""
+    pid, _, job = label.strip().partition(" ")
+    return f"{job} (pid {pid})" if pid.isdigit() and job else "run"
+
+
+def _locked(holder: str | None, waited: bool) -> LockedError:
+    who = f"another soleflip {holder or 'run'}"
+    if waited:
+        return LockedError(f"{who} still holds this database after the wait", hint="try again later")
     return LockedError(
-        f"another soleflip {name} is running on this database",
+        f"{who} is running on this database",
         hint="wait for it to finish, or pass --wait to queue behind it",
     )
 
 
 @contextmanager
-def _file_lock(path: Path, name: str, *, wait: bool, timeout_s: float) -> Iterator[None]:
+def _file_lock(
+    path: Path, job: str, wait: bool, timeout_s: float, on_wait: Callable[[str], None] | None
+) -> Iterator[None]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -54,31 +84,54 @@ def _file_lock(path: Path, name: str, *, wait: bool, timeout_s: float) -> Iterat
         ) from None
     try:
         deadline = time.monotonic() + timeout_s
+        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                holder = _describe(os.pread(fd, 256, 0).decode("utf-8", "replace"))
                 if not wait or time.monotonic() > deadline:
-                    raise _locked(name) from None
-                time.sleep(0.2)
+                    raise _locked(holder, waited=wait) from None
+                if on_wait is not None and not told:
+                    on_wait(f"Waiting for another soleflip {holder} to finish…")
+                    told = True
+                time.sleep(_POLL_S)
         os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        os.pwrite(fd, f"{os.getpid()} {job}".encode(), 0)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the flock
 
 
 @contextmanager
-def _pg_lock(engine: Engine, name: str, *, wait: bool, timeout_s: float) -> Iterator[None]:
-    key = zlib.crc32(f"soleflip:{name}".encode())
-    with engine.connect() as conn:
+def _pg_lock(
+    engine: Engine,
+    job: str,
+    key: int,
+    wait: bool,
+    timeout_s: float,
+    on_wait: Callable[[str], None] | None,
+) -> Iterator[None]:
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise unreachable(engine, exc) from None
+    with connection as conn:
         deadline = time.monotonic() + timeout_s
+        told = False
         while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
+            holder = _pg_holder(conn, key)
             conn.rollback()
             if not wait or time.monotonic() > deadline:
-                raise _locked(name)
-            time.sleep(0.2)
+                raise _locked(holder, waited=wait)
+            if on_wait is not None and not told:
+                on_wait(f"Waiting for another soleflip {holder or 'run'} to finish…")
+                told = True
+            time.sleep(_POLL_S)
+        # The holder's job is its application_name, so a refused run can say who holds the lock.
+        label = f"soleflip {os.getpid()} {job}"
+        conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": label})
         conn.commit()
         try:
             yield
@@ -86,3 +139,19 @@ def _pg_lock(engine: Engine, name: str, *, wait: bool, timeout_s: float) -> Iter
             with suppress(OperationalError):  # a lost connection took its session-level lock with it
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
+
+
+def _pg_holder(conn: Connection, key: int) -> str | None:
+    row = conn.execute(
+        text(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = :k "
+            "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())"
+        ),
+        {"k": key},
+    ).first()
+    if row is None:
+        return None
+    name = str(row.application_name or "")
+    return _describe(name.removeprefix("soleflip ")) if name.startswith("soleflip ") else "run"

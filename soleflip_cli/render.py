@@ -54,6 +54,11 @@ def set_quiet(quiet: bool) -> None:
     _QUIET["on"] = quiet
 
 
+def quiet() -> bool:
+    """True under --quiet: only errors and the data asked for print."""
+    return _QUIET["on"]
+
+
 def plain_output(stream: IO[str] | None = None) -> bool:
     """True when output must be plain: NO_COLOR is set or the stream is not a terminal."""
     target = stream or sys.stdout
@@ -230,6 +235,13 @@ def render_rows(
         _table(rows, columns, title=title, footer=footer, stream=out)
 
 
+def render_summary(data: Mapping[str, Any], fmt: OutputFormat, *, title: str) -> None:
+    """What an action did (sync, backup): a table that --quiet leaves out (cron stays silent), else data."""
+    if _QUIET["on"] and fmt is OutputFormat.table:
+        return
+    render_object(data, fmt, title=title)
+
+
 def render_object(
     data: Mapping[str, Any],
     fmt: OutputFormat,
@@ -281,6 +293,8 @@ def _table(
         )
     for row in rows:
         table.add_row(*(_cell(row.get(c.key)) for c in columns))
+    if _QUIET["on"] and not table.row_count:
+        return  # an empty table is no data: --quiet (cron) prints nothing rather than a bare header
     console = Console(
         file=stream,
         no_color=plain,

@@ -164,7 +164,7 @@ def test_concurrent_import_exits_5(cli: Cli, db_url: str) -> None:
     finally:
         engine.dispose()
     assert result.exit_code == ExitCode.LOCKED
-    assert "another soleflip import is running" in result.stderr
+    assert "another soleflip import (pid " in result.stderr
 
 
 def test_interrupt_mid_file_leaves_the_database_unchanged(db_url: str, tmp_path: Path) -> None:

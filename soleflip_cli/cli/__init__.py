@@ -15,9 +15,9 @@ from soleflip_cli import __version__
 from soleflip_cli.cli._common import AppState, SoleflipGroup
 
 EPILOG = (
-    "Exit codes: 0 ok; 1 error; 2 usage or configuration error; 3 finished with findings "
-    "(rows rejected, dead stock found with --fail-on-dead); 4 authentication needed; "
-    "5 another soleflip run holds the lock; 130 interrupted."
+    "Exit codes: 0 ok; 1 error (doctor: a check failed); 2 usage or configuration error; "
+    "3 finished with findings (rows rejected, dead stock found with --fail-on-dead); "
+    "4 authentication needed; 5 another soleflip run holds the lock; 130 interrupted."
 )
 # Command name -> module in soleflip_cli.cli holding its Typer `app`, in `--help` order. A run
 # imports and builds only the group it invokes: Typer inspects every parameter of every command
@@ -86,12 +86,18 @@ def _paths() -> Any:
     return _build(lambda holder: holder.command("paths")(config_cli.paths), "paths")
 
 
+def _doctor() -> Any:
+    from soleflip_cli.cli import doctor as doctor_cli
+
+    return _build(lambda holder: holder.command("doctor")(doctor_cli.doctor), "doctor")
+
+
 class RootGroup(SoleflipGroup):
     """The root command group: sub-command groups are imported and built when first looked up."""
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        loaders: dict[str, Callable[[], Any]] = {"paths": _paths}
+        loaders: dict[str, Callable[[], Any]] = {"paths": _paths, "doctor": _doctor}
         loaders.update((name, partial(_group, name)) for name in GROUPS)
         self.commands = LazyCommands(self.commands, loaders)
 
@@ -121,7 +127,15 @@ def root(
         str | None,
         typer.Option("--db", metavar="URL", help="Database URL (overrides SOLEFLIP_DATABASE_URL)."),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but data and errors.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="Print only errors and the data asked for: no messages, progress or action summaries "
+            "(also accepted after the command).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),

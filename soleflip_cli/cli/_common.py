@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,6 +33,10 @@ FormatOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+WaitOption = Annotated[
+    bool,
+    typer.Option("--wait", help="Queue behind another soleflip run writing this database instead of exit 5."),
+]
 
 
 def output_format(fmt: OutputFormat | None, as_json: bool) -> OutputFormat:
@@ -61,8 +65,7 @@ class AppState:
 
     def database_url(self) -> str:
         """The configured URL, else the embedded SQLite file in the data dir."""
-        loaded = self.loaded
-        return loaded.settings.database_url or f"sqlite:///{loaded.paths.default_database}"
+        return self.loaded.database_url()
 
     def engine(self, *, migrate: bool = True) -> Engine:
         """The engine, with the schema migrated to head on first use (said on stderr)."""
@@ -107,6 +110,13 @@ def reading(ctx: typer.Context) -> Iterator[Connection]:
         yield conn
 
 
+def writer_lock(engine: Engine, job: str, wait: bool) -> AbstractContextManager[None]:
+    """The database's writer lock for `job` (exit 5 when taken, or queue with --wait, said on stderr)."""
+    from soleflip_cli import locking, render
+
+    return locking.run_lock(engine, job, wait=wait, on_wait=render.info)
+
+
 def require_tty_or_yes(yes: bool, action: str) -> None:
     """Refuse to prompt without a terminal: scripts must pass --yes."""
     if not yes and not sys.stdin.isatty():
@@ -121,8 +131,20 @@ def confirm(question: str, yes: bool) -> bool:
     return typer.confirm(question, default=False, err=True)
 
 
+QUIET_FLAGS = ("--quiet", "-q")
+
+
 class SoleflipGroup(typer.core.TyperGroup):
     """Root group: turns SoleflipError and Ctrl-C into a message and a documented exit code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Also take the global --quiet/-q after the command (`soleflip sync stockx --quiet`)."""
+        end = args.index("--") if "--" in args else len(args)
+        head = [a for a in args[:end] if a not in QUIET_FLAGS]
+        if len(head) < end:
+            args = ["--quiet", *head, *args[end:]]
+        result: list[str] = super().parse_args(ctx, args)
+        return result
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command, mapping expected failures to exit codes in one place."""

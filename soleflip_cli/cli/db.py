@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, YesOption, confirm, output_format, state
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    WaitOption,
+    YesOption,
+    confirm,
+    output_format,
+    state,
+    writer_lock,
+)
 from soleflip_cli.render import OutputFormat
 
 if TYPE_CHECKING:
@@ -94,6 +103,7 @@ def restore(
     force: ForceOption = False,
     yes: YesOption = False,
     batch_size: BatchOption = 2000,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -101,7 +111,8 @@ def restore(
 
     Reads every backup format into either engine (a pg_dump archive needs PostgreSQL and
     pg_restore). The backup is checked before anything is written; a database holding rows is
-    replaced only with --force; a backup from a newer soleflip is refused.
+    replaced only with --force; a backup from a newer soleflip is refused. Holds the writer
+    lock: while an import or sync runs it exits 5 (or queues with --wait).
 
     Example: soleflip --db sqlite:///restored.db db restore ~/backups/soleflip-2025-06-01.db
     """
@@ -110,14 +121,15 @@ def restore(
 
     engine = state(ctx).engine(migrate=False)
     where = engine.url.render_as_string(hide_password=True)
-    result = restore_database(
-        engine,
-        file,
-        force=force,
-        confirm=lambda rows: confirm(f"Replace the {rows} rows in {where} with {file}?", yes),
-        batch_size=batch_size,
-        progress=render.info,
-    )
+    with writer_lock(engine, "db restore", wait):
+        result = restore_database(
+            engine,
+            file,
+            force=force,
+            confirm=lambda rows: confirm(f"Replace the {rows} rows in {where} with {file}?", yes),
+            batch_size=batch_size,
+            progress=render.info,
+        )
     _summary(result, output_format(fmt, as_json))
 
 
@@ -153,13 +165,15 @@ def copy(
     force: ForceOption = False,
     yes: YesOption = False,
     batch_size: BatchOption = 2000,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Copy every row into another database (e.g. SQLite -> PostgreSQL), in one transaction.
 
     The target is migrated first, must be empty unless --force, and is checked row for row
-    count afterwards; ids, exact money amounts and UTC timestamps are kept.
+    count afterwards; ids, exact money amounts and UTC timestamps are kept. Holds the target's
+    writer lock (exit 5 while a soleflip run writes it, or queue with --wait).
 
     Example: soleflip db copy --to postgresql+psycopg://me@db.example.com/soleflip
     """
@@ -170,14 +184,15 @@ def copy(
     target = db.make_engine(to)
     where = target.url.render_as_string(hide_password=True)
     try:
-        result = copy_database(
-            source,
-            target,
-            force=force,
-            confirm=lambda rows: confirm(f"Replace the {rows} rows in {where}?", yes),
-            batch_size=batch_size,
-            progress=render.info,
-        )
+        with writer_lock(target, "db copy", wait):
+            result = copy_database(
+                source,
+                target,
+                force=force,
+                confirm=lambda rows: confirm(f"Replace the {rows} rows in {where}?", yes),
+                batch_size=batch_size,
+                progress=render.info,
+            )
     finally:
         target.dispose()
     _summary(result, output_format(fmt, as_json))
@@ -190,4 +205,4 @@ def _summary(result: TransferResult, fmt: OutputFormat) -> None:
     record = result.record()
     if fmt not in (OutputFormat.json, OutputFormat.ndjson):
         record["tables"] = len(result.tables)
-    render.render_object(record, fmt, title=f"db {result.action}")
+    render.render_summary(record, fmt, title=f"db {result.action}")

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    WaitOption,
+    output_format,
+    session,
+    state,
+    writer_lock,
+)
 from soleflip_cli.errors import FindingsError, UsageError
 from soleflip_cli.render import Column, OutputFormat
 
@@ -78,9 +86,7 @@ def import_csv(
     skip_bad_rows: Annotated[
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and report the bad (exit 3).")
     ] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="Queue behind a running import instead of exit 5.")
-    ] = False,
+    wait: WaitOption = False,
     fmt: OutputOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -92,7 +98,7 @@ def import_csv(
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
-    from soleflip_cli import locking, render
+    from soleflip_cli import render
     from soleflip_cli.importers import ImportOptions
     from soleflip_cli.services import import_ as service
 
@@ -115,7 +121,7 @@ def import_csv(
         "skip_bad_rows": skip_bad_rows,
     }
     results: list[ImportResult] = []
-    with locking.run_lock(app_state.engine(), "import", wait=wait):
+    with writer_lock(app_state.engine(), "import", wait):
         for path in paths:
             label = "<stdin>" if path is None else str(path)
             with render.progress(f"Importing {label}", None) as bar, session(ctx) as db:
@@ -169,7 +175,8 @@ def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
     if fmt is not OutputFormat.table:
         render.render_rows([r.to_json() for r in results], [*RESULT_COLUMNS, Column("errors")], fmt)
         return
-    render.render_rows([r.to_json() for r in results], RESULT_COLUMNS, fmt, title="Import")
+    if not render.quiet():  # --quiet leaves the summary out; the errors below still print
+        render.render_rows([r.to_json() for r in results], RESULT_COLUMNS, fmt, title="Import")
     for result in (r for r in results if r.errors):
         rows = [
             {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason} for e in result.errors

@@ -13,11 +13,13 @@ from soleflip_cli import render
 from soleflip_cli.cli._common import (
     FormatOption,
     JsonOption,
+    WaitOption,
     YesOption,
     confirm,
     output_format,
     session,
     state,
+    writer_lock,
 )
 from soleflip_cli.errors import FindingsError, UsageError
 from soleflip_cli.render import Column, OutputFormat
@@ -97,6 +99,7 @@ def create(
         typer.Option("--currency", help="Ask currency (default: base_currency).", show_default=False),
     ] = None,
     yes: YesOption = False,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -111,7 +114,6 @@ def create(
     from datetime import UTC, datetime, timedelta
 
     from soleflip_cli.cli.price import parse_amount
-    from soleflip_cli.locking import run_lock
     from soleflip_cli.money import check_currency
     from soleflip_cli.services.auth import open_stockx
     from soleflip_cli.services.listing_create import create_listings
@@ -153,7 +155,8 @@ def create(
         if not confirm(question, yes):
             render.info("Nothing created.")
             return
-        with run_lock(app_state.engine(), "sync"), open_stockx(app_state.loaded) as client:
+        db.commit()  # end the read transaction: never wait for the writer lock holding table locks
+        with writer_lock(app_state.engine(), "listing create", wait), open_stockx(app_state.loaded) as client:
             settle_pending(db, client, now=now, checkpoint=db.commit, actor="listing create")
             plan = plan_create(db, request, policy, settings.fees)
             results = create_listings(db, client, plan, request, checkpoint=db.commit, notify=render.info)
@@ -233,11 +236,10 @@ def show(
 
 
 def _change(
-    ctx: typer.Context, refs: list[str], action: str, fmt: OutputFormat | None, as_json: bool
+    ctx: typer.Context, refs: list[str], action: str, wait: bool, fmt: OutputFormat | None, as_json: bool
 ) -> None:
     from datetime import UTC, datetime
 
-    from soleflip_cli.locking import run_lock
     from soleflip_cli.services.auth import open_stockx
     from soleflip_cli.services.listing import find_listing
     from soleflip_cli.services.listing_change import DONE_WORD, change_listings
@@ -245,9 +247,9 @@ def _change(
 
     app_state = state(ctx)
     actor = f"listing {action}"
-    with session(ctx) as db:
+    with writer_lock(app_state.engine(), actor, wait), session(ctx) as db:
         listings = [find_listing(db, ref) for ref in refs]
-        with run_lock(app_state.engine(), "sync"), open_stockx(app_state.loaded) as client:
+        with open_stockx(app_state.loaded) as client:
             settle_pending(db, client, now=datetime.now(UTC), checkpoint=db.commit, actor=actor)
             outcomes = change_listings(db, client, listings, action, checkpoint=db.commit, actor=actor)
     _render(outcomes, CHANGE_COLUMNS, output_format(fmt, as_json), f"Listings to {action}")
@@ -264,35 +266,47 @@ def _change(
 
 @app.command("activate")
 def activate(
-    ctx: typer.Context, listings: ListingRefs, fmt: FormatOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    listings: ListingRefs,
+    wait: WaitOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Put inactive listings' asks live again (never for a pair that is no longer for sale).
 
     Example: soleflip listing activate 12 13
     """
-    _change(ctx, listings, "activate", fmt, as_json)
+    _change(ctx, listings, "activate", wait, fmt, as_json)
 
 
 @app.command("deactivate")
 def deactivate(
-    ctx: typer.Context, listings: ListingRefs, fmt: FormatOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    listings: ListingRefs,
+    wait: WaitOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Take listings' asks down but keep the listings (inactive ones are reported, not errors).
 
     Example: soleflip listing deactivate 12
     """
-    _change(ctx, listings, "deactivate", fmt, as_json)
+    _change(ctx, listings, "deactivate", wait, fmt, as_json)
 
 
 @app.command("delete")
 def delete(
-    ctx: typer.Context, listings: ListingRefs, fmt: FormatOption = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    listings: ListingRefs,
+    wait: WaitOption = False,
+    fmt: FormatOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Delete listings on StockX (matched or completed ones are reported and left alone).
 
     Example: soleflip listing delete 12 --json
     """
-    _change(ctx, listings, "delete", fmt, as_json)
+    _change(ctx, listings, "delete", wait, fmt, as_json)
 
 
 @app.command("reconcile")
@@ -302,6 +316,7 @@ def reconcile(
     deactivate_only: Annotated[
         bool, typer.Option("--deactivate", help="Deactivate extra listings instead of deleting them.")
     ] = False,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -310,14 +325,14 @@ def reconcile(
     Re-reads the open listings from StockX, then flags listings whose pair is sold, returned,
     consigned, personal or removed, a pair's extra listings, and asks no free pair backs. An ask
     moves to a free pair of the same size when there is one; otherwise it is deleted (or with
-    --deactivate, deactivated). Safe in cron: one run at a time (a second exits 5). Exit 3 when
+    --deactivate, deactivated). Safe in cron: one writer at a time (another exits 5, or queues
+    with --wait). Exit 3 when
     something was found and --yes was not given, or a fix failed.
 
     Example: soleflip listing reconcile --yes --json
     """
     from datetime import UTC, datetime
 
-    from soleflip_cli.locking import run_lock
     from soleflip_cli.services.auth import open_stockx
     from soleflip_cli.services.listing_reconcile import ACTOR, find_problems, fix_problems, refresh_listings
     from soleflip_cli.services.listing_settle import settle_pending
@@ -325,7 +340,8 @@ def reconcile(
     app_state = state(ctx)
     now = datetime.now(UTC)
     engine = app_state.engine()
-    with run_lock(engine, "sync"), open_stockx(app_state.loaded) as client, session(ctx) as db:
+    lock = writer_lock(engine, "listing reconcile", wait)
+    with lock, open_stockx(app_state.loaded) as client, session(ctx) as db:
         settle_pending(db, client, now=now, checkpoint=db.commit, actor=ACTOR)
         refresh_listings(db, client, now=now, checkpoint=db.commit)
         findings = find_problems(db, deactivate=deactivate_only)

@@ -12,11 +12,13 @@ from soleflip_cli import render
 from soleflip_cli.cli._common import (
     FormatOption,
     JsonOption,
+    WaitOption,
     YesOption,
     confirm,
     output_format,
     session,
     state,
+    writer_lock,
 )
 from soleflip_cli.errors import FindingsError, UsageError
 from soleflip_cli.render import Column, OutputFormat
@@ -302,13 +304,15 @@ def apply(
     strategy: StrategyOption = None,
     min_margin: MinMarginOption = None,
     yes: YesOption = False,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Apply suggested asks (or --price) to your StockX listings, never below a pair's floor.
 
     Without --yes it previews and asks; with no terminal, --yes is required. Exit 3 when a
-    change failed or is still pending.
+    change failed or is still pending; exit 5 while another soleflip run writes the database
+    (or --wait to queue behind it; the plan is made again once it is done).
 
     Example: soleflip price apply --all --yes
     """
@@ -333,9 +337,11 @@ def apply(
         if not confirm(f"Apply {todo} ask changes on StockX?", yes):
             render.info("Nothing applied.")
             return
-        with open_stockx(state(ctx).loaded) as client:
-            if resolve_pending(db, client, checkpoint=db.commit):
-                plan = plan_changes(db, selection, policy, settings.fees, price=explicit)
+        db.commit()  # end the read transaction: never wait for the writer lock holding table locks
+        lock = writer_lock(state(ctx).engine(), "price apply", wait)
+        with lock, open_stockx(state(ctx).loaded) as client:
+            resolve_pending(db, client, checkpoint=db.commit)
+            plan = plan_changes(db, selection, policy, settings.fees, price=explicit)
             results = apply_prices(db, client, plan, checkpoint=db.commit)
             stats = client.stats
     _render_changes(results, chosen, "Ask changes")

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    WaitOption,
+    output_format,
+    session,
+    state,
+    writer_lock,
+)
 
 app = typer.Typer(help="Pull marketplace data into the database.", no_args_is_help=True)
 
@@ -28,6 +36,7 @@ def stockx(
         bool, typer.Option("--full", help="Ignore the high-water marks; walk everything.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch and count, but write nothing.")] = False,
+    wait: WaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -35,12 +44,12 @@ def stockx(
 
     Without --orders/--listings/--market it syncs orders and listings. Incremental: it re-reads
     a week before the last order seen and commits page by page, so a killed run resumes where it
-    stopped. One sync runs at a time (a second exits 5).
+    stopped. One writer runs at a time: while an import or another sync holds the database,
+    it exits 5, or with --wait queues behind it.
 
     Example: soleflip sync stockx --json
     """
     from soleflip_cli import render
-    from soleflip_cli.locking import run_lock
     from soleflip_cli.services.auth import open_stockx
     from soleflip_cli.services.sync import SyncOptions, sync_stockx
 
@@ -53,12 +62,12 @@ def stockx(
         full=full,
         currency=app_state.loaded.settings.base_currency,
     )
-    lock = run_lock(app_state.engine(), "sync")
+    lock = writer_lock(app_state.engine(), "sync", wait)
     with lock, open_stockx(app_state.loaded) as client, session(ctx) as db_session:
         result = sync_stockx(db_session, client, options, commit=_noop if dry_run else db_session.commit)
         if dry_run:
             db_session.rollback()
-    render.render_object(result.as_record(), output_format(fmt, as_json), title="StockX sync")
+    render.render_summary(result.as_record(), output_format(fmt, as_json), title="StockX sync")
 
 
 def _noop() -> None:

@@ -220,6 +220,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base signature
         return
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header, off by the fake's `date_offset_s` (a server clock that is wrong)."""
+        moment = time.time() if timestamp is None else timestamp
+        return super().date_time_string(moment + self.server.fake.date_offset_s)
+
     def _handle(self, method: str) -> None:
         fake = self.server.fake
         arrived = time.monotonic()
@@ -291,6 +296,7 @@ class FakeStockX(FakeState):
         super().__init__(seed=seed)
         self.stopping = threading.Event()
         self.expire_tokens_after: int | None = None  # after N more /v2 calls every access token dies
+        self.date_offset_s = 0.0  # how far the `Date` header is from the real time
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
