@@ -92,20 +92,21 @@ def add(
     with session(ctx) as s, _stockx_lookup(ctx, lookup) as finder:
         result = add_pairs(s, purchase, today=today, lookup=finder)
     first = result.pairs[0]
-    ids = ", ".join(str(p.id) for p in result.pairs)
-    render.info(f"Added {len(result.pairs)} pair(s) of {first.sku} size {first.size} (ID {ids}).")
+    added_sku, added_size = first["sku"], first["size"]  # normalised
+    ids = ", ".join(str(p["id"]) for p in result.pairs)
+    render.info(f"Added {len(result.pairs)} pair(s) of {added_sku} size {added_size} (ID {ids}).")
     if result.looked_up:
-        render.info(f"Name and brand from the StockX catalog: {first.name} ({first.brand}).")
+        render.info(f"Name and brand from the StockX catalog: {first['name']} ({first['brand']}).")
     if result.lookup_error:
         render.warn(f"StockX catalog lookup failed: {result.lookup_error}")
     if not result.catalog_known:
         render.warn(
-            f"{first.sku} is not in the catalog: its name and brand stay unknown until a StockX lookup "
-            f"(`soleflip catalog resolve {first.sku} {first.size}` when logged in), a sync or an import."
+            f"{added_sku} is not in the catalog: its name and brand stay unknown until a StockX lookup "
+            f"(`soleflip catalog resolve {added_sku} {added_size}` when logged in), a sync or an import."
         )
     if result.matched_sales:
         render.info(f"{result.matched_sales} earlier sale(s) of this size took a new pair (FIFO).")
-    render.render_rows((p.as_record() for p in result.pairs), _columns(), output_format(fmt, as_json))
+    render.render_rows(result.pairs, _columns(), output_format(fmt, as_json))
 
 
 @contextmanager
@@ -172,7 +173,7 @@ def list_(
             totals = list_totals(conn, filters, today=today)
             cost = " + ".join(f"{t.cost} {t.currency}" for t in totals)
             footer = {"id": "total", "sku": f"{sum(t.pairs for t in totals)} pairs", "cost": cost}
-        render.render_rows((r.as_record() for r in rows), _columns(), chosen, footer=footer)
+        render.render_rows(rows, _columns(), chosen, footer=footer)
 
 
 @app.command("show")
@@ -259,7 +260,7 @@ def edit(
     )  # fmt: skip
     with session(ctx) as s:
         row = edit_pair(s, item_id, changes, today=date.today())
-    render.render_rows([row.as_record()], _columns(), output_format(fmt, as_json))
+    render.render_rows([row], _columns(), output_format(fmt, as_json))
 
 
 @app.command("move")

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVarTuple
+from typing import Any, TypedDict, TypeVarTuple
 
 from sqlalchemy import Connection, Numeric, Select, case, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -81,11 +81,11 @@ _SORT_COLUMNS: dict[SortKey, tuple[Any, ...]] = {
 }
 
 
-class ItemRow(NamedTuple):
+class ItemRow(TypedDict):
     """One pair as `inventory list` shows it; `days_in_stock` runs to the sale date once sold.
 
-    An immutable NamedTuple rather than a frozen dataclass: a listing builds one per pair, and
-    tuples are several times cheaper to create and to turn into a record.
+    A plain dict (typed) rather than a dataclass or named tuple: a listing builds one per pair and
+    prints it as it is, and a dict is the record the output formats take.
     """
 
     id: int
@@ -102,10 +102,6 @@ class ItemRow(NamedTuple):
     days_in_stock: int
     location: str | None
     supplier: str | None
-
-    def as_record(self) -> dict[str, Any]:
-        """The row as a plain mapping, for output."""
-        return self._asdict()
 
 
 @dataclass(frozen=True)
@@ -252,10 +248,11 @@ def _stream(conn: Connection, query: Select[*tuple[Any, ...]], today: date) -> I
             sold_at,
         ) = row
         until = sold_at.date() if sold_at is not None else today
-        yield ItemRow(
-            id_, sku, name, brand, size, cond, box, status, cost, currency, bought,
-            (until - bought).days, location, supplier,
-        )  # fmt: skip
+        yield {
+            "id": id_, "sku": sku, "name": name, "brand": brand, "size": size, "condition": cond, "box": box,
+            "status": status, "cost": cost, "currency": currency, "purchase_date": bought,
+            "days_in_stock": (until - bought).days, "location": location, "supplier": supplier,
+        }  # fmt: skip
 
 
 def stream(conn: Connection, query: Select[*tuple[Any, ...]]) -> Iterator[Any]:

@@ -51,7 +51,7 @@ class Quote:
 class PairValue(NamedTuple):
     """One pair: cost against its market value (None when missing or not comparable, see `note`).
 
-    A NamedTuple, like inventory_list.ItemRow: one is built per pair of a possibly large stock.
+    A NamedTuple: one is built per pair of a possibly large stock.
     """
 
     id: int

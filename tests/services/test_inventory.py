@@ -49,11 +49,11 @@ def test_new_pairs_take_earlier_imported_sales_but_never_older_ones(session: Ses
     assert result.matched_sales == 1 and not result.catalog_known
     session.expire_all()
     assert before.inventory_item_id is None
-    assert after.inventory_item_id == result.pairs[0].id
-    statuses = [p.status for p in result.pairs]
+    assert after.inventory_item_id == result.pairs[0]["id"]
+    statuses = [p["status"] for p in result.pairs]
     assert statuses == ["sold", "in_stock"]
-    assert result.pairs[0].days_in_stock == 9 and result.pairs[1].days_in_stock == 29
-    assert result.pairs[0].currency == "USD" and result.pairs[0].cost == Decimal("180.00")
+    assert result.pairs[0]["days_in_stock"] == 9 and result.pairs[1]["days_in_stock"] == 29
+    assert result.pairs[0]["currency"] == "USD" and result.pairs[0]["cost"] == Decimal("180.00")
 
 
 def test_latest_quote_per_variant(session: Session) -> None:
