@@ -1,11 +1,14 @@
 """Time `report summary` and `report breakdown --by month` over 1,000,000 generated sales (target < 2 s).
 
-Usage: python bench/report_scale.py [--sales N] [--sqlite PATH] [--postgres URL] [--reuse]
+Usage: python bench/report_scale.py [--sales N] [--sqlite PATH] [--postgres URL] [--reuse] [--runs N]
 
 Generates a realistic book (2,000 products x 10 sizes, 12 suppliers, 15 % EUR sales and purchases
 with daily EUR->USD rates, 90 % of sales matched to a pair, 2 % returned, 1 % cancelled) with bulk
-inserts (COPY on PostgreSQL, executemany on SQLite), then times each report twice in-process (the
-service call, SQL included) and once as a `soleflip` subprocess (wall time, Python start-up included).
+inserts (COPY on PostgreSQL, executemany on SQLite; the database's triggers copy each pair's cost to
+its sale), then VACUUM ANALYZE (PostgreSQL) / ANALYZE (SQLite), as autovacuum leaves a live database.
+Times each report `--runs` times in-process (the service call, SQL included, after one warm-up) and
+as a `soleflip` subprocess (wall time, Python start-up included), and prints the medians, the best
+times and the load average, since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +160,7 @@ COLUMNS = {
 
 
 def load(engine: Engine, tables: dict[str, list[tuple[Any, ...]]]) -> None:
-    """Bulk-insert the generated rows: COPY on PostgreSQL, one executemany per table on SQLite."""
+    """Bulk-insert the generated rows (COPY on PostgreSQL, executemany on SQLite), then (VACUUM) ANALYZE."""
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -169,10 +174,11 @@ def load(engine: Engine, tables: dict[str, list[tuple[Any, ...]]]) -> None:
             else:
                 marks = ", ".join("?" * len(cols.split(",")))
                 cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
-        cur.execute("ANALYZE")
         raw.commit()
     finally:
         raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
 
 
 def fresh_engine(url: str) -> Engine:
@@ -190,29 +196,42 @@ def fresh_engine(url: str) -> Engine:
     return engine
 
 
-def best_of(fn: Callable[[], object], runs: int = 2) -> float:
-    """Best wall time in seconds of `runs` calls."""
+def timings(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and best wall time in seconds of `runs` calls."""
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return statistics.median(times), min(times)
 
 
-def cli_seconds(url: str, *args: str) -> float:
-    """Wall time of one `soleflip --db URL ARGS --json` subprocess (start-up included)."""
-    start = time.perf_counter()
+def cli_run(url: str, *args: str) -> None:
+    """One `soleflip --db URL ARGS --json` subprocess (start-up included)."""
     subprocess.run(
         [sys.executable, "-m", "soleflip_cli", "--db", url, *args, "--json"],
         check=True,
         capture_output=True,
         env={**os.environ, "SOLEFLIP_HOME": "/tmp/soleflip-bench-home"},
     )
-    return time.perf_counter() - start
 
 
-def measure(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]] | None) -> Iterator[str]:
+def load_average() -> str:
+    """The 1-minute load average of the machine."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+REPORTS = [("report summary", None), ("report breakdown --by month", "month")]
+
+
+def run_report(session: Session, by: str | None) -> object:
+    """`report summary` (by None) or `report breakdown --by BY` in USD, as the service call."""
+    if by is None:
+        return report.summarize(session, currency="USD")
+    return report.breakdown(session, by=by, currency="USD")
+
+
+def measure(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]] | None, runs: int) -> Iterator[str]:
     """Load (or reuse the database when `tables` is None), time both reports in-process and via the CLI."""
     if tables is None:
         engine = db.make_engine(url)
@@ -222,16 +241,23 @@ def measure(name: str, url: str, tables: dict[str, list[tuple[Any, ...]]] | None
         start = time.perf_counter()
         load(engine, tables)
         yield f"{name}: loaded {len(tables['sales']):,} sales in {time.perf_counter() - start:.1f} s"
+    before = load_average()
+    in_process = []
     with Session(engine) as session:
         summary = report.summarize(session, currency="USD")
         yield f"{name}: orders {summary.orders:,}  payout {summary.payout} USD  profit {summary.profit} USD"
-        t_sum = best_of(lambda: report.summarize(session, currency="USD"))
-        t_brk = best_of(lambda: report.breakdown(session, by="month", currency="USD"))
+        for _, by in REPORTS:
+            run_report(session, by)  # warm-up
+            in_process.append(timings(partial(run_report, session, by), runs))
     engine.dispose()
-    cli_sum = cli_seconds(url, "report", "summary")
-    cli_brk = cli_seconds(url, "report", "breakdown", "--by", "month")
-    yield f"{name}: report summary            {t_sum:6.2f} s in-process  {cli_sum:6.2f} s CLI (target < 2 s)"
-    yield f"{name}: report breakdown --by month {t_brk:6.2f} s in-process  {cli_brk:6.2f} s CLI"
+    for (label, by), (median, best) in zip(REPORTS, in_process, strict=True):
+        args = ("report", "summary") if by is None else ("report", "breakdown", "--by", by)
+        cli_median, cli_best = timings(partial(cli_run, url, *args), runs)
+        yield (
+            f"{name}: {label:28s} in-process {median:5.2f} s (best {best:.2f})  "
+            f"CLI {cli_median:5.2f} s (best {cli_best:.2f})  medians of {runs}, target < 2 s"
+        )
+    yield f"{name}: load average {before} -> {load_average()} (2 cores)"
 
 
 def main() -> None:
@@ -241,6 +267,7 @@ def main() -> None:
     parser.add_argument("--sqlite", default="/tmp/soleflip-report-bench.db")
     parser.add_argument("--postgres", default=os.environ.get("SOLEFLIP_BENCH_DATABASE_URL"))
     parser.add_argument("--reuse", action="store_true", help="time the databases of an earlier run")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each report (medians printed)")
     args = parser.parse_args()
     start = time.perf_counter()
     tables = None if args.reuse else generate(args.sales)
@@ -252,7 +279,7 @@ def main() -> None:
     else:
         print("PostgreSQL skipped: pass --postgres URL or set SOLEFLIP_BENCH_DATABASE_URL", flush=True)
     for name, url in targets:
-        for line in measure(name, url, tables):
+        for line in measure(name, url, tables, args.runs):
             print(line, flush=True)
 
 

@@ -14,6 +14,8 @@ from soleflip_cli.sqltypes import Money, UTCDateTime
 ITEM_STATUSES = ("in_stock", "listed", "sold", "returned", "consigned", "personal", "removed")
 # Pairs a sale may consume; sold/returned/personal/removed pairs are not for sale.
 SELLABLE = ("in_stock", "listed", "consigned")
+# Sale statuses (lower case) of sales that did not consume a pair: cancelled, or returned/refunded.
+NON_SALE_STATUSES = ("cancelled", "canceled", "returned", "refunded", "didnotship", "authfailed")
 
 inventory_items = table(
     "inventory_items",

@@ -214,22 +214,11 @@ def _rate_history(session: Session, target: str, last: date) -> dict[str, list[t
     return history
 
 
-@contextmanager
-def day_rates(session: Session, target: str, first: date, last: date) -> Iterator[str]:
-    """A temporary table (currency, day, rate) with the signed scaled rate to `target` for every day
-    from `first` to `last` at which a rate is known (the latest on or before that day); yields its name.
-
-    Reports join it on (currency, day) instead of looking the closest earlier rate up per sale.
-    """
-    table = Table(
-        "tmp_report_fx",
-        MetaData(),
-        Column("currency", String(3), primary_key=True),
-        Column("day", Date, primary_key=True),
-        Column("rate", BigInteger, nullable=False),
-        prefixes=["TEMPORARY"],
-    )
-    rows = []
+def _day_rate_rows(session: Session, target: str, first: date, last: date) -> list[tuple[str, date, int]]:
+    """(currency, day, rate) for every day from `first` to `last` at which a rate to `target` is known
+    (the latest on or before that day), as a signed scaled rate (see `_rate_history`); by currency,
+    oldest day first."""
+    rows: list[tuple[str, date, int]] = []
     for currency, changes in _rate_history(session, target, last).items():
         index, current = 0, None
         day = min(first, changes[0][0])
@@ -237,16 +226,78 @@ def day_rates(session: Session, target: str, first: date, last: date) -> Iterato
             while index < len(changes) and changes[index][0] <= day:
                 current, index = changes[index][1], index + 1
             if current is not None and day >= first:
-                rows.append({"currency": currency, "day": day, "rate": current})
+                rows.append((currency, day, current))
             day += timedelta(days=1)
+    return rows
+
+
+@contextmanager
+def day_rates(session: Session, target: str, first: date, last: date) -> Iterator[str]:
+    """A temporary table (currency, day, rate) with the signed scaled rate to `target` for every day
+    from `first` to `last` at which a rate is known (the latest on or before that day); yields its name.
+
+    Reports join it on (currency, day) instead of looking the closest earlier rate up per sale.
+    """
+    with _rate_table(session, _day_rate_rows(session, target, first, last)) as name:
+        yield name
+
+
+@contextmanager
+def _rate_table(session: Session, rows: list[tuple[str, date, int]]) -> Iterator[str]:
+    table = Table(
+        "tmp_report_fx",
+        MetaData(),
+        Column("currency", String(3), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("rate", BigInteger, nullable=False),
+        prefixes=["TEMPORARY"],
+        sqlite_with_rowid=False,
+    )
     connection = session.connection()
     table.create(connection)
     try:
         if rows:
-            connection.execute(insert(table), rows)
+            connection.execute(insert(table), [{"currency": c, "day": d, "rate": r} for c, d, r in rows])
         yield table.name
     finally:
         table.drop(connection)
+
+
+@dataclass(frozen=True)
+class DayRates:
+    """The rows of `day_rates` as SQL: `relation` is a table name or a subquery with `params` bound.
+
+    `covered` holds each currency's first and last day with a rate: every day between has one.
+    """
+
+    relation: str
+    params: dict[str, object]
+    covered: dict[str, tuple[date, date]]
+
+
+@contextmanager
+def day_rate_source(session: Session, target: str, first: date, last: date) -> Iterator[DayRates]:
+    """`day_rates` for a report: the temporary table on SQLite, bound arrays on PostgreSQL.
+
+    PostgreSQL cannot scan a temporary table in parallel workers; arrays unnested in the query can.
+    They are grouped by (currency, day) so that the planner knows the key is unique and hashes it.
+    """
+    rows = _day_rate_rows(session, target, first, last)
+    covered: dict[str, tuple[date, date]] = {}
+    for currency, day, _ in rows:
+        covered[currency] = (covered.get(currency, (day, day))[0], day)
+    if session.get_bind().dialect.name != "postgresql":
+        with _rate_table(session, rows) as table:
+            yield DayRates(table, {}, covered)
+        return
+    currencies, days, rates = ([row[n] for row in rows] for n in range(3))
+    yield DayRates(
+        "(SELECT currency, day, MIN(rate) AS rate FROM unnest(CAST(:fx_currency AS VARCHAR[]), "
+        "CAST(:fx_day AS DATE[]), CAST(:fx_rate AS BIGINT[])) AS u(currency, day, rate) "
+        "GROUP BY currency, day)",
+        {"fx_currency": currencies, "fx_day": days, "fx_rate": rates},
+        covered,
+    )
 
 
 def _div(numerator: str, denominator: str) -> str:
@@ -276,7 +327,7 @@ def convert_sql(cents: str, rate: str, digits: int) -> str:
     return f"(CASE WHEN {rate} > 0 THEN {direct} ELSE {inverse} END)"
 
 
-def _identity(cents: str, digits: int) -> str:
+def identity_sql(cents: str, digits: int) -> str:
     """Hundredths already in the target currency, in its minor units."""
     if digits == 2:
         return cents
@@ -285,29 +336,8 @@ def _identity(cents: str, digits: int) -> str:
 
 def to_target_sql(cents: str, rate: str, same: str, digits: int) -> str:
     """`convert_sql`, skipped when the SQL condition `same` says the amount is already in the target."""
-    identity = _identity(cents, digits)
+    identity = identity_sql(cents, digits)
     return f"(CASE WHEN {same} THEN {identity} ELSE {convert_sql(cents, rate, digits)} END)"
-
-
-def lookup_sql(cents: str, currency: str, day: str, digits: int, day_table: str) -> str:
-    """`convert_sql` at the rate of `currency` on `day` from a `day_rates` table; NULL when it has none.
-
-    The rate is looked up only for amounts not already in the target currency (a correlated subquery
-    inside the CASE), so single-currency books pay nothing for it.
-    """
-    identity = _identity(cents, digits)
-    rated = (
-        f"(SELECT {convert_sql(cents, 'x.rate', digits)} FROM {day_table} x "  # noqa: S608
-        f"WHERE x.currency = {currency} AND x.day = {day})"
-    )
-    return f"(CASE WHEN {currency} = :target THEN {identity} ELSE {rated} END)"
-
-
-def missing_sql(currency: str, day: str, day_table: str) -> str:
-    """1 when an amount in `currency` on `day` has no rate in the `day_rates` table, else 0 (SQL)."""
-    probe = f"SELECT 1 FROM {day_table} x WHERE x.currency = {currency} AND x.day = {day}"  # noqa: S608
-    known = f"{currency} = :target OR {currency} IS NULL"
-    return f"(CASE WHEN {known} THEN 0 WHEN EXISTS ({probe}) THEN 0 ELSE 1 END)"
 
 
 def missing_rate_error(currency: str, target: str, day: date, what: str) -> MissingRateError:

@@ -9,10 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Sale
-from soleflip_cli.tables import SELLABLE
+from soleflip_cli.tables import NON_SALE_STATUSES, SELLABLE
 
 # Sale statuses that did not consume a pair.
-NON_SALES = ("cancelled", "canceled", "returned", "refunded", "didnotship", "authfailed")
+NON_SALES = NON_SALE_STATUSES
 
 
 def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,8 +27,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.errors import UsageError
 from soleflip_cli.money import check_currency, minor_digits
-from soleflip_cli.services import fx, report_sql
-from soleflip_cli.services.report_sql import Filters
+from soleflip_cli.services import fx, report_buckets, report_sql
 
 BREAKDOWN_KEYS = tuple(report_sql.SALE_KEYS)
 TOP_METRICS = ("profit", "roi", "speed")
@@ -40,11 +40,11 @@ class Period:
     start: date | None = None
     end: date | None = None
 
-    def filters(self, platform: str | None = None) -> Filters:
+    def filters(self, platform: str | None = None) -> report_sql.Filters:
         """[start 00:00 UTC, day after end 00:00 UTC) on sold_at."""
         lo = datetime.combine(self.start, time(), UTC) if self.start else None
         hi = datetime.combine(self.end + timedelta(days=1), time(), UTC) if self.end else None
-        return Filters(lo, hi, platform)
+        return report_sql.Filters(lo, hi, platform)
 
 
 def resolve_period(
@@ -187,51 +187,87 @@ def _measures(row: dict[str, Any], digits: int, held: int | None) -> dict[str, A
     }
 
 
-def _aggregate(
-    session: Session, key: str | None, filters: Filters, target: str
-) -> dict[str | None, dict[str, Any]]:
-    """Integer sums per group name, with the returned/cancelled counts merged in."""
+@dataclass
+class _Sums:
+    """A report's integer sums per group name, and the pairs held per group when counted with them."""
+
+    groups: dict[str | None, dict[str, Any]]
+    held: dict[str | None, int] | None = None
+    held_total: int | None = None
+
+
+def _aggregate(session: Session, key: str | None, period: Period, platform: str | None, target: str) -> _Sums:
+    """Integer sums per group name with the returned/cancelled counts merged in; for month and week
+    keys (and the summary) also the pairs held at each bucket's end (and the period's)."""
+    filters = period.filters(platform)
     digits = minor_digits(target)
-    today = datetime.now(UTC).date()
-    first, last = report_sql.needed_days(session, filters) or (today, today)
-    with fx.day_rates(session, target, first, last) as table:
-        rows = report_sql.aggregate(session, key, filters, target, digits, table)
+    held_end = _held_end(period)
+    days = report_sql.sale_days(session, filters)
+    first, last = (days.rates_from, days.last) if days else (held_end.date(), held_end.date())
+    # The sums count the sales side of the pairs held when they cover every sale it counts.
+    fold = platform is None and (key in report_buckets.TIME_KEYS or (key is None and filters.start is None))
+    with ExitStack() as stack:
+        rates = stack.enter_context(fx.day_rate_source(session, target, first, last))
+        buckets = None
+        if key in report_buckets.TIME_KEYS:
+            # From the first sale through the period's end, so that pairs held are counted to it.
+            end = held_end.date() - timedelta(days=1)
+            start, stop = (days.first, max(days.last, end)) if days else (end, end)
+            since, until = (None if t is None else t.date() for t in (filters.start, filters.end))
+            buckets = stack.enter_context(
+                report_buckets.time_buckets(session, key, start, stop, since=since, until=until)
+            )
+        rows = report_sql.aggregate(
+            session, key, filters, target, digits, rates, buckets, held_end if fold else None
+        )
         if any(int(r["missing_fx"] or 0) for r in rows):
-            missing = report_sql.first_missing_rate(session, filters, target, table)
+            missing = report_sql.first_missing_rate(session, filters, target, rates)
             if missing is not None:
                 raise fx.missing_rate_error(missing[0], target, missing[1], missing[2])
-    groups = {_group_name(row["grp"], key): row for row in rows}
+        groups = {_group_name(row["grp"], key): row for row in rows}
+        sold = {name: int(row.pop("sold_held", 0) or 0) for name, row in groups.items()} if fold else None
+        sums = _Sums(groups)
+        if buckets is not None:
+            sums.held, sums.held_total = _bucket_held(session, held_end, buckets, sold)
+        elif sold is not None:
+            sums.held_total = report_sql.pairs_bought(session, held_end)[None] - sold.get(None, 0)
     for grp, returned, cancelled in report_sql.uncounted(session, key, filters):
         name = _group_name(grp, key)
         groups[name] = {**groups.get(name, {}), "returned": returned, "cancelled": cancelled}
-    return groups
+    return sums
 
 
 def _group_name(value: Any, key: str | None) -> str | None:
     if value is None:
         return None
-    return str(value)[:10] if key in ("month", "week") else str(value)
+    return str(value)[:10] if key in report_buckets.TIME_KEYS else str(value)
 
 
-def _held(
-    session: Session, key: str | None, period: Period, groups: Iterable[str | None] = ()
-) -> dict[str | None, int]:
-    """Pairs in the book at the period's end (today when open) per group; by time, at each group's end."""
-    end = datetime.combine((period.end or datetime.now(UTC).date()) + timedelta(days=1), time(), UTC)
-    counts = {_group_name(g, key): n for g, n in report_sql.held_pairs(session, key, end).items()}
-    if key not in ("month", "week"):
-        return counts
-    # Bought minus sold per bucket, accumulated: the count at the end of each wanted bucket.
-    wanted = sorted(g for g in groups if g is not None)
-    changes = sorted((b, n) for b, n in counts.items() if b is not None)
+def _held_end(period: Period) -> datetime:
+    """Midnight UTC after the period's last day (after today when it is open)."""
+    return datetime.combine((period.end or datetime.now(UTC).date()) + timedelta(days=1), time(), UTC)
+
+
+def _held(session: Session, key: str | None, period: Period) -> dict[str | None, int]:
+    """Pairs in the book at the period's end (today when open) per group (not month or week)."""
+    counts = report_sql.held_pairs(session, key, _held_end(period))
+    return {_group_name(g, key): n for g, n in counts.items()}
+
+
+def _bucket_held(
+    session: Session, end: datetime, buckets: report_buckets.Buckets, sold: dict[str | None, int] | None
+) -> tuple[dict[str | None, int], int]:
+    """Pairs in the book at each bucket's end (never after `end`), and at `end`; `sold`: the matched
+    sales per bucket before `end` when the report's sums counted them."""
+    running = report_sql.held_pairs(session, None, buckets.start)[None]
+    bought = report_sql.pairs_bought(session, end, buckets)
+    if sold is None:
+        sold = report_sql.pairs_sold(session, end, buckets)
     held: dict[str | None, int] = {}
-    running, index = 0, 0
-    for bucket in wanted:
-        while index < len(changes) and changes[index][0] <= bucket:
-            running += changes[index][1]
-            index += 1
-        held[bucket] = running
-    return held
+    for bucket in buckets.items:
+        running += bought.get(bucket.label, 0) - sold.get(bucket.label, 0)
+        held[bucket.label] = running
+    return held, running
 
 
 def _total(groups: Iterable[dict[str, Any]]) -> dict[str, int]:
@@ -250,14 +286,20 @@ def summarize(
     """Totals of the period's sales in `currency` (sell-through against pairs held at the period's end)."""
     period = period or Period()
     target = _target(currency)
-    groups = _aggregate(session, None, period.filters(platform), target)
-    return _summary(session, groups.get(None, {}), period, platform, target)
+    sums = _aggregate(session, None, period, platform, target)
+    return _summary(session, sums.groups.get(None, {}), period, platform, target, sums.held_total)
 
 
 def _summary(
-    session: Session, sums: dict[str, Any], period: Period, platform: str | None, target: str
+    session: Session,
+    sums: dict[str, Any],
+    period: Period,
+    platform: str | None,
+    target: str,
+    held: int | None = None,
 ) -> Summary:
-    held = _held(session, None, period).get(None, 0)
+    if held is None:
+        held = _held(session, None, period).get(None, 0)
     measures = _measures(sums, minor_digits(target), held)
     return Summary(
         **measures, currency=target, period_from=period.start, period_to=period.end, platform=platform
@@ -273,17 +315,20 @@ def breakdown(
     period = period or Period()
     target = _target(currency)
     digits = minor_digits(target)
-    groups = _aggregate(session, by, period.filters(platform), target)
-    held = None if by == "platform" else _held(session, by, period, groups)
+    sums = _aggregate(session, by, period, platform, target)
+    held, held_total = sums.held, sums.held_total
+    if held is None and by != "platform":
+        held = _held(session, by, period)
+        held_total = sum(held.values())  # the groups split the book: their counts add up to it
     rows = [
-        Group(**_measures(sums, digits, None if held is None else held.get(grp, 0)), group=grp)
-        for grp, sums in groups.items()
+        Group(**_measures(group, digits, None if held is None else held.get(grp, 0)), group=grp)
+        for grp, group in sums.groups.items()
     ]
-    if by in ("month", "week"):
+    if by in report_buckets.TIME_KEYS:
         rows.sort(key=lambda g: g.group or "")
     else:
         rows.sort(key=lambda g: (-g.payout, g.group or ""))
-    total = _summary(session, _total(groups.values()), period, platform, target)
+    total = _summary(session, _total(sums.groups.values()), period, platform, target, held_total)
     return Breakdown(by, target, rows, total)
 
 
@@ -304,7 +349,7 @@ def top_skus(
     period = period or Period()
     target = _target(currency)
     skus = []
-    for grp, sums in _aggregate(session, "sku", period.filters(platform), target).items():
+    for grp, sums in _aggregate(session, "sku", period, platform, target).groups.items():
         m = _measures(sums, minor_digits(target), None)
         if m["orders"] > m["no_cost_basis"]:
             skus.append(

@@ -1,6 +1,8 @@
 """SQL of the profit reports: per-sale amounts in hundredths, converted and summed as exact integers.
 
-The expressions mirror the v_sales_enriched view (migration 0003); tests check that both agree.
+Sales carry their pair's cost (migration 0005), so the sums read the sales alone, most of them from
+the covering index `ix_sales_report`. The expressions mirror the v_sales_enriched view (migration
+0003); tests check that both agree.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from sqlalchemy import Date, TextClause, bindparam, text
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from soleflip_cli.models import UTCDateTime
-from soleflip_cli.services.fx import lookup_sql, missing_sql
+from soleflip_cli.services import fx
+from soleflip_cli.services.fx import DayRates
 from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.services.report_buckets import Buckets
+from soleflip_cli.sqltypes import UTCDateTime
 
 # Sale statuses as the importers and `match_sales` store them (lower case): these sales are left out.
 RETURNED = ("returned", "refunded")
 CANCELLED = tuple(status for status in NON_SALES if status not in RETURNED)
 OUT_OF_BOOK = ("removed", "personal")
+# Pairs in the book bought before :end_day (alias i), and counted sales that took one before :end (s).
+_BOUGHT = f"i.purchase_date < :end_day AND i.status NOT IN {OUT_OF_BOOK}"
+_SOLD = f"s.sold_at < :end AND s.inventory_item_id IS NOT NULL AND s.status NOT IN {NON_SALES}"
 PAYOUT = "COALESCE(s.payout, s.sale_price - COALESCE(s.fees_total, 0))"
 
 _DIALECT = {
@@ -29,20 +36,18 @@ _DIALECT = {
         "day": "substr(s.sold_at, 1, 10)",
         "month": "substr(s.sold_at, 1, 7)",
         "week": "date(substr(s.sold_at, 1, 10), '-6 days', 'weekday 1')",
-        "days": "CAST(julianday(substr(s.sold_at, 1, 10)) - julianday(i.purchase_date) AS INTEGER)",
-        "item_month": "substr(i.purchase_date, 1, 7)",
-        "item_week": "date(i.purchase_date, '-6 days', 'weekday 1')",
+        # Whole days from the pair's purchase to the sale: Julian day numbers of both UTC days.
+        "days": "CAST(julianday(s.sold_at) + 0.5 AS INTEGER) - CAST(julianday(s.cost_date) + 0.5 AS INTEGER)",
     },
     "postgresql": {
         "day": "(s.sold_at AT TIME ZONE 'UTC')::date",
         "month": "to_char(s.sold_at AT TIME ZONE 'UTC', 'YYYY-MM')",
         "week": "date_trunc('week', s.sold_at AT TIME ZONE 'UTC')::date",
-        "days": "((s.sold_at AT TIME ZONE 'UTC')::date - i.purchase_date)",
-        "item_month": "to_char(i.purchase_date, 'YYYY-MM')",
-        "item_week": "date_trunc('week', i.purchase_date)::date",
+        "days": "((s.sold_at AT TIME ZONE 'UTC')::date - s.cost_date)",
     },
 }
-# Group keys (interpolated into SQL, so only these) and the joins each one needs.
+# Group keys (interpolated into SQL, so only these) and the joins each one needs. Month and week
+# group the counted sales through report_buckets; these expressions group the few left-out ones.
 SALE_KEYS = {
     "month": ("{month}", ""),
     "week": ("{week}", ""),
@@ -50,11 +55,13 @@ SALE_KEYS = {
     "brand": ("p.brand", "LEFT JOIN products p ON p.id = s.product_id"),
     "sku": ("COALESCE(p.sku, s.sku)", "LEFT JOIN products p ON p.id = s.product_id"),
     "size": ("COALESCE(va.size_norm, s.size)", "LEFT JOIN variants va ON va.id = s.variant_id"),
-    "supplier": ("sup.name", "LEFT JOIN suppliers sup ON sup.id = i.supplier_id"),
+    "supplier": (
+        "sup.name",
+        "LEFT JOIN inventory_items i ON i.id = s.inventory_item_id "
+        "LEFT JOIN suppliers sup ON sup.id = i.supplier_id",
+    ),
 }
 ITEM_KEYS = {
-    "month": ("{item_month}", ""),
-    "week": ("{item_week}", ""),
     "brand": ("p.brand", "JOIN products p ON p.id = i.product_id"),
     "sku": ("p.sku", "JOIN products p ON p.id = i.product_id"),
     "size": ("va.size_norm", "JOIN variants va ON va.id = i.variant_id"),
@@ -70,20 +77,23 @@ class Filters:
     end: datetime | None = None
     platform: str | None = None
 
-    def where(self) -> str:
-        """SQL conditions on the alias `s` (bind names :start, :end, :platform)."""
+    def where(self, *, times: bool = True) -> str:
+        """SQL conditions on the alias `s` (bind names :start, :end, :platform); without the times when
+        `report_buckets` holds them."""
         parts = ["1 = 1"]
-        if self.start is not None:
+        if self.start is not None and times:
             parts.append("s.sold_at >= :start")
-        if self.end is not None:
+        if self.end is not None and times:
             parts.append("s.sold_at < :end")
         if self.platform is not None:
             parts.append("lower(s.platform) = lower(:platform)")
         return " AND ".join(parts)
 
-    def params(self) -> dict[str, Any]:
+    def params(self, *, times: bool = True) -> dict[str, Any]:
         """Bind values for `where()`."""
-        values: dict[str, Any] = {"start": self.start, "end": self.end, "platform": self.platform}
+        values: dict[str, Any] = {"platform": self.platform}
+        if times:
+            values.update(start=self.start, end=self.end)
         return {k: v for k, v in values.items() if v is not None}
 
 
@@ -97,83 +107,160 @@ def as_day(value: Any) -> date:
 
 
 def dialect_sql(session: Session, template: str) -> str:
-    """Fill the {day}, {month}, {week}, {days}, {item_month}, {item_week} slots."""
+    """Fill the {day}, {month}, {week} and {days} slots."""
     return template.format(**_DIALECT[session.get_bind().dialect.name])
 
 
 def bound(sql: str, params: dict[str, Any]) -> TextClause:
-    """A text() clause with UTC timestamp / date types on the bind names that need them."""
+    """A text() clause with UTC timestamp / date types on the bind names whose values need them."""
     clause = text(sql)
-    types: dict[str, TypeEngine[Any]] = {"start": UTCDateTime(), "end": UTCDateTime(), "end_day": Date()}
-    for name, type_ in types.items():
-        if name in params and re.search(rf":{name}\b", sql):
+    for name, value in params.items():
+        if isinstance(value, date) and re.search(rf":{name}\b", sql):
+            type_: TypeEngine[Any] = UTCDateTime() if isinstance(value, datetime) else Date()
             clause = clause.bindparams(bindparam(name, type_=type_))
     return clause
 
 
 def fx_joins(fx_table: str) -> str:
-    """LEFT JOINs of the day-rate table for the sale (xs) and the pair's purchase (xc), aliases s and i."""
+    """LEFT JOINs of the day-rate table for the sale (xs) and the pair's cost (xc), alias s."""
     return f"""
         LEFT JOIN {fx_table} xs ON s.currency <> :target AND xs.currency = s.currency AND xs.day = {{day}}
-        LEFT JOIN {fx_table} xc ON i.purchase_currency <> :target AND xc.currency = i.purchase_currency
-            AND xc.day = i.purchase_date"""
+        LEFT JOIN {fx_table} xc ON s.cost_currency <> :target AND xc.currency = s.cost_currency
+            AND xc.day = s.cost_date"""
+
+
+class _Sums:
+    """SQL sums of amounts in the target currency's minor units (exact integers), per dialect.
+
+    An amount already in the target is summed as it is (on PostgreSQL as NUMERIC, scaled once at the
+    end); any other is converted per sale at its day's rate (see `fx.convert_sql`): through a
+    correlated lookup on SQLite, which only those sales pay for, and through the rate joined by
+    `fx_joins` on PostgreSQL, which hashes the small rate table.
+    """
+
+    def __init__(self, session: Session, digits: int, rates: DayRates) -> None:
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.digits, self.rates = digits, rates
+        self.params: dict[str, Any] = {}
+        for n, (currency, (first, last)) in enumerate(sorted(rates.covered.items())):
+            if not self.postgres:
+                self.params.update({f"fx_cover_{n}": currency, f"fx_from_{n}": first, f"fx_to_{n}": last})
+
+    def sale(self, numeric: str, only: str = "") -> str:
+        """The sum of a sale amount (SQL on alias s) over the rows meeting `only` (SQL condition)."""
+        return self._sum(numeric, "s.currency", "{day}", "xs", only)
+
+    def cost(self) -> str:
+        """The sum of the matched pairs' cost."""
+        return self._sum("s.cost_price", "s.cost_currency", "s.cost_date", "xc", "")
+
+    def missing(self) -> str:
+        """How many sales have no rate for their amounts or their pair's cost."""
+        if self.postgres:
+            sale, cost = "xs.rate IS NOT NULL", "xc.rate IS NOT NULL"
+        else:  # the days each currency's rates cover, instead of a lookup per sale
+            sale, cost = self._covered("s.currency", "{day}"), self._covered("s.cost_currency", "s.cost_date")
+        return (
+            f"COUNT(*) FILTER (WHERE (s.currency <> :target AND NOT {sale}) "
+            f"OR (s.cost_currency <> :target AND NOT {cost}))"
+        )
+
+    def _covered(self, currency: str, day: str) -> str:
+        whens = " ".join(
+            f"WHEN :fx_cover_{n} THEN {day} BETWEEN :fx_from_{n} AND :fx_to_{n}"
+            for n in range(len(self.rates.covered))
+        )
+        return f"(CASE {currency} {whens} ELSE 0 END)" if whens else "0"
+
+    def _sum(self, numeric: str, currency: str, day: str, alias: str, only: str) -> str:
+        cents = f"CAST(ROUND({numeric} * 100) AS BIGINT)"
+        same, other = (f"{only}{currency} {op} :target" for op in ("=", "<>"))
+        if not self.postgres:  # one aggregate per amount, the lookup only for other currencies
+            converted = (
+                f"(SELECT {fx.convert_sql(cents, 'x.rate', self.digits)} FROM {self.rates.relation} x "  # noqa: S608
+                f"WHERE x.currency = {currency} AND x.day = {day})"
+            )
+            identity = fx.identity_sql(cents, self.digits)
+            return f"SUM(CASE WHEN {same} THEN {identity} WHEN {other} THEN {converted} END)"
+        if self.digits >= 2:  # NUMERIC sums are exact: scale once
+            kept = f"SUM({numeric}) FILTER (WHERE {same}) * {10**self.digits}"
+        else:
+            kept = f"SUM({fx.identity_sql(cents, self.digits)}) FILTER (WHERE {same})"
+        converted = fx.convert_sql(cents, f"{alias}.rate", self.digits)
+        return f"CAST(COALESCE({kept}, 0) + COALESCE(SUM({converted}) FILTER (WHERE {other}), 0) AS BIGINT)"
 
 
 def aggregate(
-    session: Session, key: str | None, filters: Filters, target: str, digits: int, fx_table: str
+    session: Session,
+    key: str | None,
+    filters: Filters,
+    target: str,
+    digits: int,
+    rates: DayRates,
+    buckets: Buckets | None = None,
+    held_end: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Sums of the counted sales per group in the target's minor units (integers), one SQL statement.
 
-    Each amount is taken in hundredths and converted per sale (see `fx.convert_sql`); amounts already
-    in the target currency skip the conversion. `missing_fx` counts sales whose rate is unknown.
+    Each amount is taken in hundredths and converted per sale at its day's rate (cost: the purchase
+    day's). `missing_fx` counts sales whose rates are unknown. Month and week keys need `buckets`.
+    With `held_end`, `sold_held` counts the sales matched to a pair before it (see `pairs_sold`).
     """
-    key_sql, join = SALE_KEYS[key] if key else ("NULL", "")
-
-    def sale(cents: str) -> str:
-        return lookup_sql(cents, "s.currency", "{day}", digits, fx_table)
-
-    gross = sale("CAST(ROUND(s.sale_price * 100) AS BIGINT)")
-    payout = sale(f"CAST(ROUND({PAYOUT} * 100) AS BIGINT)")
-    vat_cents = sale("CAST(ROUND(s.vat_amount * 100) AS BIGINT)")
-    vat = f"(CASE WHEN s.vat_amount IS NULL THEN 0 ELSE {vat_cents} END)"
-    cost = lookup_sql(
-        "CAST(ROUND(i.purchase_price * 100) AS BIGINT)",
-        "i.purchase_currency",
-        "i.purchase_date",
-        digits,
-        fx_table,
+    sums = _Sums(session, digits, rates)
+    if buckets is not None:
+        key_sql, source = "b.label", buckets.sales
+    else:
+        key_sql, join = SALE_KEYS[key] if key else ("NULL", "")
+        source = f"sales s {join}"
+    rate_joins = fx_joins(rates.relation) if sums.postgres else ""
+    uncosted = "s.cost_price IS NULL AND "
+    held_sql = (
+        ", COUNT(s.inventory_item_id) FILTER (WHERE s.sold_at < :held_end) AS sold_held" if held_end else ""
     )
     sql = dialect_sql(
         session,
         f"""
         SELECT {key_sql} AS grp, COUNT(*) AS orders, SUM(s.quantity) AS units,
-            SUM({gross}) AS gross, SUM({payout}) AS payout, SUM({vat}) AS vat,
-            COUNT(i.id) AS costed,
-            SUM(CASE WHEN i.id IS NOT NULL THEN {gross} ELSE 0 END) AS costed_gross,
-            SUM(CASE WHEN i.id IS NOT NULL THEN {payout} ELSE 0 END) AS costed_payout,
-            SUM(CASE WHEN i.id IS NOT NULL THEN {cost} ELSE 0 END) AS cogs,
-            SUM(CASE WHEN i.id IS NOT NULL THEN {{days}} ELSE 0 END) AS days,
-            SUM(CASE WHEN s.payout IS NULL AND s.fees_total IS NULL THEN 1 ELSE 0 END) AS no_fee_data,
-            SUM({missing_sql("s.currency", "{day}", fx_table)}
-                + {missing_sql("i.purchase_currency", "i.purchase_date", fx_table)}) AS missing_fx
-        FROM sales s
-        LEFT JOIN inventory_items i ON i.id = s.inventory_item_id
-        {join}
-        WHERE {filters.where()} AND s.status NOT IN {NON_SALES}
+            {sums.sale("s.sale_price")} AS gross, {sums.sale(PAYOUT)} AS payout,
+            {sums.sale("s.vat_amount", "s.vat_amount IS NOT NULL AND ")} AS vat,
+            COUNT(s.cost_price) AS costed,
+            {sums.sale("s.sale_price", uncosted)} AS uncosted_gross,
+            {sums.sale(PAYOUT, uncosted)} AS uncosted_payout,
+            {sums.cost()} AS cogs,
+            SUM({{days}}) AS days,
+            COUNT(*) FILTER (WHERE s.payout IS NULL AND s.fees_total IS NULL) AS no_fee_data,
+            {sums.missing()} AS missing_fx
+            {held_sql}
+        FROM {source} {rate_joins}
+        WHERE {filters.where(times=buckets is None)} AND s.status NOT IN {NON_SALES}
         {"GROUP BY 1" if key else ""}
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
-    params = {**filters.params(), "target": target}
-    if session.get_bind().dialect.name == "postgresql":
-        # The planner prices the per-sale rate subqueries so high that JIT compilation kicks in: about
-        # a second of compiling for a query that runs in about as long without it.
+    params = {
+        **filters.params(times=buckets is None),
+        "target": target,
+        **rates.params,
+        **sums.params,
+        **(buckets.params if buckets else {}),
+        **({"held_end": held_end} if held_end else {}),
+    }
+    if sums.postgres:
+        # The planner prices the conversions so high that JIT compilation kicks in: about a second of
+        # compiling for a query that runs in less without it.
         session.execute(text("SET LOCAL jit = off"))
-    rows = [dict(row._mapping) for row in session.execute(bound(sql, params), params)]
-    return [row for row in rows if row["orders"]]  # no GROUP BY: one row even when nothing matched
+    rows = []
+    for row in session.execute(bound(sql, params), params):
+        sums_row = dict(row._mapping)
+        if not sums_row["orders"]:
+            continue  # no GROUP BY: one row even when nothing matched
+        for name in ("gross", "payout"):  # SUM of no rows is NULL
+            sums_row[f"costed_{name}"] = int(sums_row[name] or 0) - int(sums_row.pop(f"uncosted_{name}") or 0)
+        rows.append(sums_row)
+    return rows
 
 
 def first_missing_rate(
-    session: Session, filters: Filters, target: str, fx_table: str
+    session: Session, filters: Filters, target: str, rates: DayRates
 ) -> tuple[str, date, str] | None:
     """The earliest (currency, day, what) a report cannot convert, or None."""
     sql = dialect_sql(
@@ -181,18 +268,18 @@ def first_missing_rate(
         f"""
         SELECT * FROM (
             SELECT s.currency AS cur, {{day}} AS day, 'sales on that day' AS what
-            FROM sales s LEFT JOIN inventory_items i ON i.id = s.inventory_item_id {fx_joins(fx_table)}
+            FROM sales s {fx_joins(rates.relation)}
             WHERE {filters.where()} AND s.status NOT IN {NON_SALES}
                 AND s.currency <> :target AND xs.rate IS NULL
             UNION ALL
-            SELECT i.purchase_currency, i.purchase_date, 'the cost of pairs bought that day'
-            FROM sales s JOIN inventory_items i ON i.id = s.inventory_item_id {fx_joins(fx_table)}
+            SELECT s.cost_currency, s.cost_date, 'the cost of pairs bought that day'
+            FROM sales s {fx_joins(rates.relation)}
             WHERE {filters.where()} AND s.status NOT IN {NON_SALES}
-                AND i.purchase_currency <> :target AND xc.rate IS NULL
+                AND s.cost_currency <> :target AND xc.rate IS NULL
         ) t ORDER BY day LIMIT 1
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
-    params = {**filters.params(), "target": target}
+    params = {**filters.params(), "target": target, **rates.params}
     row = session.execute(bound(sql, params), params).first()
     if row is None:
         return None
@@ -202,8 +289,6 @@ def first_missing_rate(
 def uncounted(session: Session, key: str | None, filters: Filters) -> list[tuple[Any, int, int]]:
     """(group, returned, cancelled) counts of the sales a report leaves out."""
     key_sql, join = SALE_KEYS[key] if key else ("NULL", "")
-    if key == "supplier":
-        join = "LEFT JOIN inventory_items i ON i.id = s.inventory_item_id " + join
     sql = dialect_sql(
         session,
         f"""
@@ -219,8 +304,22 @@ def uncounted(session: Session, key: str | None, filters: Filters) -> list[tuple
     return [(grp, int(r), int(c)) for grp, r, c in session.execute(bound(sql, params), params)]
 
 
-def needed_days(session: Session, filters: Filters) -> tuple[date, date] | None:
-    """The first and last UTC day a report over these sales may need a rate for (sales or purchases)."""
+@dataclass(frozen=True)
+class SaleDays:
+    """The UTC days of a report's first and last sale, and of the first purchase of any pair."""
+
+    first: date
+    last: date
+    first_purchase: date | None
+
+    @property
+    def rates_from(self) -> date:
+        """The first day a report over these sales may need a rate for (sales or their pairs' cost)."""
+        return min(self.first, self.first_purchase or self.first)
+
+
+def sale_days(session: Session, filters: Filters) -> SaleDays | None:
+    """The days of the first and last sale these filters cover (None: no sales), and the first purchase."""
     params = filters.params()
     where = filters.where()
     low, high = (f"SELECT {f}(s.sold_at) FROM sales s WHERE {where}" for f in ("MIN", "MAX"))  # noqa: S608
@@ -229,32 +328,57 @@ def needed_days(session: Session, filters: Filters) -> tuple[date, date] | None:
     if low is None:
         return None
     bought = session.execute(text("SELECT MIN(purchase_date) FROM inventory_items")).scalar()
-    days = [as_day(d) for d in (low, high, bought) if d is not None]
-    return min(days), max(days)
+    return SaleDays(as_day(low), as_day(high), None if bought is None else as_day(bought))
 
 
 def held_pairs(session: Session, key: str | None, end: datetime) -> dict[Any, int]:
     """Pairs in the book at `end` per group: pairs bought before it minus pairs sold (matched) before it.
 
-    Removed and personal pairs are out of the book. Month/week keys count the pairs bought or sold in
-    each bucket; `report.py` accumulates them into the count at each bucket's end.
+    Removed and personal pairs are out of the book.
     """
-    item_key, item_join = ITEM_KEYS[key] if key else ("NULL", "")
-    sale_key, sale_join = SALE_KEYS[key] if key else ("NULL", "")
-    if key == "supplier":
-        sale_join = "LEFT JOIN inventory_items i ON i.id = s.inventory_item_id " + sale_join
+    params: dict[str, Any] = {"end": end, "end_day": end.date()}
+    if key is None:
+        bought = f"SELECT COUNT(*) FROM inventory_items i WHERE {_BOUGHT}"  # noqa: S608
+        sold = f"SELECT COUNT(*) FROM sales s WHERE {_SOLD}"  # noqa: S608
+        held = session.execute(bound(f"SELECT ({bought}) - ({sold})", params), params).scalar_one()
+        return {None: int(held)}
+    item_key, item_join = ITEM_KEYS[key]
+    sale_key, sale_join = SALE_KEYS[key]
     sql = dialect_sql(
         session,
         f"""
         SELECT grp, SUM(n) AS n FROM (
             SELECT {item_key} AS grp, COUNT(*) AS n FROM inventory_items i {item_join}
-            WHERE i.purchase_date < :end_day AND i.status NOT IN {OUT_OF_BOOK} GROUP BY 1
+            WHERE {_BOUGHT} GROUP BY 1
             UNION ALL
-            SELECT {sale_key}, -COUNT(*) FROM sales s {sale_join}
-            WHERE s.inventory_item_id IS NOT NULL AND s.status NOT IN {NON_SALES}
-            AND s.sold_at < :end GROUP BY 1
+            SELECT {sale_key}, -COUNT(*) FROM sales s {sale_join} WHERE {_SOLD} GROUP BY 1
         ) t GROUP BY grp
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
-    params: dict[str, Any] = {"end": end, "end_day": end.date()}
+    return {grp: int(n) for grp, n in session.execute(bound(sql, params), params)}
+
+
+def pairs_bought(session: Session, end: datetime, buckets: Buckets | None = None) -> dict[Any, int]:
+    """Pairs in the book bought before `end`: in all (key None), or per bucket from the first one's."""
+    if buckets is None:
+        sql = f"SELECT NULL, COUNT(*) FROM inventory_items i WHERE {_BOUGHT}"  # noqa: S608
+    else:  # the buckets hold the times
+        sql = (
+            f"SELECT b.label, COUNT(*) FROM {buckets.held_pairs} "  # noqa: S608
+            f"WHERE i.status NOT IN {OUT_OF_BOOK} GROUP BY b.label"
+        )
+    return _counts(session, sql, end, buckets)
+
+
+def pairs_sold(session: Session, end: datetime, buckets: Buckets) -> dict[Any, int]:
+    """Counted sales matched to a pair before `end`, per bucket from the first one's start."""
+    sql = (
+        f"SELECT b.label, COUNT(*) FROM {buckets.held_sales} "  # noqa: S608
+        f"WHERE s.inventory_item_id IS NOT NULL AND s.status NOT IN {NON_SALES} GROUP BY b.label"
+    )
+    return _counts(session, sql, end, buckets)
+
+
+def _counts(session: Session, sql: str, end: datetime, buckets: Buckets | None) -> dict[Any, int]:
+    params = {"end": end, "end_day": end.date(), **(buckets.params if buckets else {})}
     return {grp: int(n) for grp, n in session.execute(bound(sql, params), params)}

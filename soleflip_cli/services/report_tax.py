@@ -112,7 +112,8 @@ def tax_ledger(session: Session, *, year: int, currency: str) -> TaxLedger:
     target, digits = totals.currency, minor_digits(totals.currency)
     filters = period.filters()
     end = datetime.combine(date(year + 1, 1, 1), time(), UTC)
-    first, _ = report_sql.needed_days(session, filters) or (date(year, 1, 1), None)
+    days = report_sql.sale_days(session, filters)
+    first = days.rates_from if days else date(year, 1, 1)
     params: dict[str, Any] = {**filters.params(), "target": target}
 
     def money(minor: Any) -> Decimal:
