@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
-import types
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,6 +18,13 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
 )
 
 from soleflip_cli.errors import ConfigError
@@ -140,10 +145,17 @@ class ImportSettings(_Section):
     mappings: dict[str, MappingSettings] = Field(default_factory=dict)
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """Every soleflip setting; see config.example.toml for the documented file."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        # The prefix applies to aliased fields too: [import] is SOLEFLIP_IMPORT, never a bare IMPORT.
+        env_prefix_target="all",
+        extra="forbid",
+        populate_by_name=True,
+    )
 
     database_url: str | None = None
     base_currency: str = "USD"
@@ -167,6 +179,18 @@ class Settings(BaseModel):
         except ConfigError as exc:
             raise ValueError(exc.message.removeprefix("config ")) from None
         return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings layers file < environment < flags itself and passes the result in.
+        return (init_settings,)
 
 
 @dataclass(frozen=True)
@@ -202,85 +226,34 @@ def load_settings(overrides: Mapping[str, Any] | None = None) -> LoadedSettings:
     file_data = read_config_file(paths.config_file)
     flags = {k: v for k, v in (overrides or {}).items() if v is not None}
     try:
-        settings = Settings.model_validate(_merged(file_data, environment_settings(os.environ), flags))
+        environment = EnvSettingsSource(Settings)()
+        settings = Settings(**_layered(_by_field_name(file_data), environment, flags))
     except ValidationError as exc:
         raise ConfigError(_describe(exc, paths.config_file, file_data)) from None
+    except SettingsError as exc:
+        raise ConfigError(
+            f"environment: {exc} (a {ENV_PREFIX}* variable for a section, list or table must hold JSON, "
+            'e.g. SOLEFLIP_INVENTORY__AGING_BUCKETS="[30, 60, 90]")'
+        ) from None
     return LoadedSettings(settings=settings, paths=paths, file_data=file_data, overrides=flags)
 
 
-def environment_settings(environ: Mapping[str, str]) -> dict[str, Any]:
-    """The SOLEFLIP_* variables as nested settings: names are case-insensitive, `__` separates keys.
-
-    A variable for a section, list or table holds JSON (SOLEFLIP_INVENTORY__AGING_BUCKETS="[30, 90]");
-    any other value is text for the models to convert. Variables that name no setting
-    (SOLEFLIP_HOME, SOLEFLIP_FORMAT, ...) are left alone; nested variables win over a JSON section.
-    """
-    data: dict[str, Any] = {}
-    found = [
-        (name, name[len(ENV_PREFIX) :].lower().split("__"))
-        for name in environ
-        if name.upper().startswith(ENV_PREFIX)
-    ]
-    for name, keys in sorted(found, key=lambda item: len(item[1])):
-        if keys[0] not in _TOP_LEVEL:
-            continue
-        text = environ[name]
-        if text and _holds_json(_TOP_LEVEL[keys[0]], keys[1:]):
-            try:
-                value: Any = json.loads(text)
-            except ValueError as exc:
-                raise ConfigError(f"environment variable {name}: not valid JSON ({exc})") from None
-        else:
-            value = text
-        node = data
-        for key in keys[:-1]:
-            node = node.setdefault(key, {}) if isinstance(node.get(key, {}), dict) else {}
-        node[keys[-1]] = _merged(node[keys[-1]], value) if isinstance(node.get(keys[-1]), dict) else value
-    return data
+def _by_field_name(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Top-level keys as the environment source names them ([import] is the field import_)."""
+    names = {field.alias: name for name, field in Settings.model_fields.items() if field.alias}
+    return {names.get(key, key): value for key, value in data.items()}
 
 
-# Top-level settings by the name their variable uses (the alias where there is one: "import").
-_TOP_LEVEL = {field.alias or name: field.annotation for name, field in Settings.model_fields.items()}
-
-
-def _holds_json(annotation: Any, keys: list[str]) -> bool:
-    """Whether the setting at `keys` below a field of this type is a section, list or table."""
-    for key in keys:
-        annotation = _unwrap(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            fields = {field.alias or name: field for name, field in annotation.model_fields.items()}
-            field = fields.get(key)
-            annotation = field.annotation if field is not None else None
-        elif get_origin(annotation) is dict:
-            annotation = get_args(annotation)[1]
-        else:
-            return False
-    annotation = _unwrap(annotation)
-    return get_origin(annotation) in (dict, list) or (
-        isinstance(annotation, type) and issubclass(annotation, BaseModel)
-    )
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The type inside Annotated[...] and X | None."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(members) == 1:
-            return _unwrap(members[0])
-    return annotation
-
-
-def _merged(base: Any, *updates: Any) -> Any:
-    """Later sources win key by key; tables (dicts) are merged rather than replaced."""
-    result = base
-    for update in updates:
-        if isinstance(result, dict) and isinstance(update, dict):
-            result = {**result, **{k: _merged(result[k], v) if k in result else v for k, v in update.items()}}
-        else:
-            result = update
-    return result
+def _layered(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers win; tables merge key by key, so a variable overrides one key of a file table."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            below = merged.get(key)
+            merged[key] = (
+                _layered(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+            )
+    return merged
 
 
 def _describe(exc: ValidationError, config_file: Path, file_data: Mapping[str, Any]) -> str:

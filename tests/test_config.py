@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from soleflip_cli.config import describe_sources, environment_settings, load_settings
+from soleflip_cli.config import describe_sources, load_settings
 from soleflip_cli.errors import ConfigError
 from tests.conftest import Cli
 
@@ -120,33 +120,27 @@ def test_example_config_is_valid_and_complete() -> None:
         assert top in text, f"config.example.toml does not document {key}"
 
 
-def test_environment_variables_nest_and_decode_json() -> None:
-    environ = {
-        "SOLEFLIP_STOCKX": '{"api_url": "http://stockx.test", "client_id": "from-json"}',
-        "soleflip_stockx__client_id": "from-nested",  # names are case-insensitive; nested wins
-        "SOLEFLIP_INVENTORY__AGING_BUCKETS": "[10, 20]",
-        "SOLEFLIP_FEES__STOCKX__TRANSACTION_RATE": "0.08",
-        "SOLEFLIP_IMPORT__MAPPINGS__SHOP__COLUMNS": '{"sku": "Art"}',
-        "SOLEFLIP_HOME": "/elsewhere",
-        "SOLEFLIP_FORMAT": "json",
-        "OTHER": "x",
-    }
-    assert environment_settings(environ) == {
-        "stockx": {"api_url": "http://stockx.test", "client_id": "from-nested"},
-        "inventory": {"aging_buckets": [10, 20]},
-        "fees": {"stockx": {"transaction_rate": "0.08"}},
-        "import": {"mappings": {"shop": {"columns": {"sku": "Art"}}}},
-    }
-
-
 def test_env_mapping_merges_with_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     _write_config('[import.mappings.shop]\nplatform = "shopify"\n')
     monkeypatch.setenv("SOLEFLIP_IMPORT__MAPPINGS__SHOP__CURRENCY", "EUR")
+    monkeypatch.setenv("IMPORT", '{"bogus": 1}')  # unprefixed: not ours, ignored
     shop = load_settings().settings.import_.mappings["shop"]
     assert (shop.platform, shop.currency) == ("shopify", "EUR")
 
 
-def test_env_json_that_does_not_parse_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_json_that_does_not_parse_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOLEFLIP_INVENTORY__AGING_BUCKETS", "30,60")
-    with pytest.raises(ConfigError, match="SOLEFLIP_INVENTORY__AGING_BUCKETS: not valid JSON"):
+    with pytest.raises(ConfigError, match="must hold JSON"):
         load_settings()
+
+
+def test_settings_are_pydantic_settings_reading_the_prefixed_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pydantic_settings import BaseSettings
+
+    from soleflip_cli.config import Settings
+
+    assert issubclass(Settings, BaseSettings)
+    monkeypatch.setenv("soleflip_stockx__client_id", "from-env")  # names are case-insensitive
+    assert load_settings().settings.stockx.client_id == "from-env"
