@@ -200,6 +200,11 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+def connection_of(db: Session | Connection) -> Connection:
+    """The Core connection to run SQL on: the connection itself, or the session's."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
 @contextmanager
 def connection_scope(engine: Engine) -> Iterator[Connection]:
     """A read-only unit of work on Core, without the ORM: one connection, rolled back when done.

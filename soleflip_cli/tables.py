@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Date, Integer, String, column, table
 
-from soleflip_cli.sqltypes import Money, UTCDateTime
+from soleflip_cli.sqltypes import Money, Rate, UTCDateTime
 
 ITEM_STATUSES = ("in_stock", "listed", "sold", "returned", "consigned", "personal", "removed")
 # Pairs a sale may consume; sold/returned/personal/removed pairs are not for sale.
@@ -52,4 +52,11 @@ market_prices = table(
     column("highest_bid", Money),
     column("currency", String),
     column("observed_at", UTCDateTime),
+)
+fx_rates = table(
+    "fx_rates",
+    column("rate_date", Date),
+    column("base", String),
+    column("quote", String),
+    column("rate", Rate),
 )

@@ -56,3 +56,15 @@ def test_stock_reports_skip_the_orm(tmp_path: Path, command: list[str]) -> None:
     subprocess.run(upgrade, check=True, capture_output=True)
     modules = ["sqlalchemy.orm", "soleflip_cli.models", "alembic", *HEAVY]
     assert imported(["--db", url, "inventory", *command], modules) == []
+
+
+@pytest.mark.parametrize(
+    "command", [["summary"], ["breakdown", "--by", "month"], ["top"], ["tax", "--year", "2024"]]
+)
+def test_profit_reports_skip_the_orm(tmp_path: Path, command: list[str]) -> None:
+    """The profit reports (breakdown without --plot) run on Core as well: no ORM, no models."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    upgrade = [sys.executable, "-m", "soleflip_cli", "--db", url, "db", "upgrade"]
+    subprocess.run(upgrade, check=True, capture_output=True)
+    modules = ["sqlalchemy.orm", "soleflip_cli.models", "alembic", *HEAVY]
+    assert imported(["--db", url, "report", *command, "--json"], modules) == []

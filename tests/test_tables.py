@@ -14,6 +14,7 @@ VIEWS = [
     tables.suppliers,
     tables.sales,
     tables.market_prices,
+    tables.fx_rates,
 ]
 
 

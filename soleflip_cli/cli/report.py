@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, reading, session, state
 from soleflip_cli.render import OutputFormat
 
 if TYPE_CHECKING:
@@ -158,9 +158,9 @@ def summary(
     from soleflip_cli import render
     from soleflip_cli.services import report
 
-    with session(ctx) as s:
+    with reading(ctx) as conn:
         result = report.summarize(
-            s,
+            conn,
             period=_period(date_from, date_to, year, month),
             platform=platform,
             currency=_currency(ctx, currency),
@@ -220,15 +220,16 @@ def breakdown(
         plotting.check_target(plot, by)
     forecast: list[report.ForecastPoint] = []
     note = ""
-    with session(ctx) as s:
+    with reading(ctx) as conn:
         result = report.breakdown(
-            s,
+            conn,
             by=by,
             period=_period(date_from, date_to, year, month),
             platform=platform,
             currency=_currency(ctx, currency),
         )
-        if plot is not None:
+    if plot is not None:
+        with session(ctx) as s:
             horizon = 3 if by == "month" else 8
             forecast, note = report.gross_forecast(s, by=by, currency=result.currency, horizon=horizon)
     _warn(result.total)
@@ -283,9 +284,9 @@ def top(
     from soleflip_cli import render
     from soleflip_cli.services import report
 
-    with session(ctx) as s:
+    with reading(ctx) as conn:
         rows = report.top_skus(
-            s,
+            conn,
             by=by,
             limit=limit,
             period=_period(date_from, date_to, year, month),
@@ -338,8 +339,8 @@ def tax(
     from soleflip_cli import render
     from soleflip_cli.services import report_tax
 
-    with session(ctx) as s:
-        ledger = report_tax.tax_ledger(s, year=year, currency=_currency(ctx, currency))
+    with reading(ctx) as conn:
+        ledger = report_tax.tax_ledger(conn, year=year, currency=_currency(ctx, currency))
     _warn(ledger.totals)
     rows, total, stock = report_tax.ledger_records(ledger)
     t = ledger.totals

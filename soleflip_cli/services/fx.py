@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     MetaData,
     String,
@@ -24,11 +26,14 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.orm import Session
 
+from soleflip_cli.db import connection_of
 from soleflip_cli.errors import SoleflipError, UsageError
-from soleflip_cli.models import FxRate
 from soleflip_cli.money import check_currency
+from soleflip_cli.tables import fx_rates
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Rates are NUMERIC(18, 8): in SQL they become exact integers of 1e-8 units.
 RATE_SCALE = 100_000_000
@@ -132,6 +137,8 @@ def import_rates(session: Session, path: Path | None, text: str | None = None) -
 
 def _upsert(session: Session, rows: Iterable[FxRateRow]) -> tuple[int, int]:
     """Bulk insert new (date, base, quote) keys and update changed rates; returns (inserted, updated)."""
+    from soleflip_cli.models import FxRate  # the ORM only for the commands that write rates
+
     wanted = {(r.rate_date, r.base, r.quote): r for r in rows}
     if not wanted:
         return 0, 0
@@ -171,6 +178,8 @@ def list_rates(
     end: date | None = None,
 ) -> list[FxRateRow]:
     """Stored rates, oldest first, optionally for one currency (either side) or pair and a date range."""
+    from soleflip_cli.models import FxRate
+
     query = select(FxRate).order_by(FxRate.rate_date, FxRate.base, FxRate.quote)
     if base and quote:
         b, q = _pair(base, quote)
@@ -185,16 +194,17 @@ def list_rates(
     return [FxRateRow(r.rate_date, r.base, r.quote, r.rate, r.source) for r in session.scalars(query)]
 
 
-def _rate_history(session: Session, target: str, last: date) -> dict[str, list[tuple[date, int]]]:
+def _rate_history(conn: Connection, target: str, last: date) -> dict[str, list[tuple[date, int]]]:
     """Per currency, its (day, signed scaled rate to target) changes up to `last`, oldest first.
 
     The pair's own rate wins on a day; only where the pair has none yet is the opposite pair's rate
     used, as a negative number meaning "divide by".
     """
-    rows = session.execute(
-        select(FxRate.rate_date, FxRate.base, FxRate.quote, FxRate.rate)
-        .where(or_(FxRate.quote == target, FxRate.base == target), FxRate.rate_date <= last)
-        .order_by(FxRate.rate_date)
+    fx = fx_rates.c
+    rows = conn.execute(
+        select(fx.rate_date, fx.base, fx.quote, fx.rate)
+        .where(or_(fx.quote == target, fx.base == target), fx.rate_date <= last)
+        .order_by(fx.rate_date)
     )
     direct: dict[str, list[tuple[date, int]]] = {}
     inverse: dict[str, list[tuple[date, int]]] = {}
@@ -214,12 +224,12 @@ def _rate_history(session: Session, target: str, last: date) -> dict[str, list[t
     return history
 
 
-def _day_rate_rows(session: Session, target: str, first: date, last: date) -> list[tuple[str, date, int]]:
+def _day_rate_rows(conn: Connection, target: str, first: date, last: date) -> list[tuple[str, date, int]]:
     """(currency, day, rate) for every day from `first` to `last` at which a rate to `target` is known
     (the latest on or before that day), as a signed scaled rate (see `_rate_history`); by currency,
     oldest day first."""
     rows: list[tuple[str, date, int]] = []
-    for currency, changes in _rate_history(session, target, last).items():
+    for currency, changes in _rate_history(conn, target, last).items():
         index, current = 0, None
         day = min(first, changes[0][0])
         while day <= last:
@@ -232,18 +242,19 @@ def _day_rate_rows(session: Session, target: str, first: date, last: date) -> li
 
 
 @contextmanager
-def day_rates(session: Session, target: str, first: date, last: date) -> Iterator[str]:
+def day_rates(db: Session | Connection, target: str, first: date, last: date) -> Iterator[str]:
     """A temporary table (currency, day, rate) with the signed scaled rate to `target` for every day
     from `first` to `last` at which a rate is known (the latest on or before that day); yields its name.
 
     Reports join it on (currency, day) instead of looking the closest earlier rate up per sale.
     """
-    with _rate_table(session, _day_rate_rows(session, target, first, last)) as name:
+    conn = connection_of(db)
+    with _rate_table(conn, _day_rate_rows(conn, target, first, last)) as name:
         yield name
 
 
 @contextmanager
-def _rate_table(session: Session, rows: list[tuple[str, date, int]]) -> Iterator[str]:
+def _rate_table(conn: Connection, rows: list[tuple[str, date, int]]) -> Iterator[str]:
     table = Table(
         "tmp_report_fx",
         MetaData(),
@@ -253,14 +264,13 @@ def _rate_table(session: Session, rows: list[tuple[str, date, int]]) -> Iterator
         prefixes=["TEMPORARY"],
         sqlite_with_rowid=False,
     )
-    connection = session.connection()
-    table.create(connection)
+    table.create(conn)
     try:
         if rows:
-            connection.execute(insert(table), [{"currency": c, "day": d, "rate": r} for c, d, r in rows])
+            conn.execute(insert(table), [{"currency": c, "day": d, "rate": r} for c, d, r in rows])
         yield table.name
     finally:
-        table.drop(connection)
+        table.drop(conn)
 
 
 @dataclass(frozen=True)
@@ -276,18 +286,18 @@ class DayRates:
 
 
 @contextmanager
-def day_rate_source(session: Session, target: str, first: date, last: date) -> Iterator[DayRates]:
+def day_rate_source(conn: Connection, target: str, first: date, last: date) -> Iterator[DayRates]:
     """`day_rates` for a report: the temporary table on SQLite, bound arrays on PostgreSQL.
 
     PostgreSQL cannot scan a temporary table in parallel workers; arrays unnested in the query can.
     They are grouped by (currency, day) so that the planner knows the key is unique and hashes it.
     """
-    rows = _day_rate_rows(session, target, first, last)
+    rows = _day_rate_rows(conn, target, first, last)
     covered: dict[str, tuple[date, date]] = {}
     for currency, day, _ in rows:
         covered[currency] = (covered.get(currency, (day, day))[0], day)
-    if session.get_bind().dialect.name != "postgresql":
-        with _rate_table(session, rows) as table:
+    if conn.dialect.name != "postgresql":
+        with _rate_table(conn, rows) as table:
             yield DayRates(table, {}, covered)
         return
     currencies, days, rates = ([row[n] for row in rows] for n in range(3))

@@ -21,13 +21,17 @@ from contextlib import ExitStack
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
+from soleflip_cli.db import connection_of
 from soleflip_cli.errors import UsageError
 from soleflip_cli.money import check_currency, minor_digits
 from soleflip_cli.services import fx, report_buckets, report_sql
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 BREAKDOWN_KEYS = tuple(report_sql.SALE_KEYS)
 TOP_METRICS = ("profit", "roi", "speed")
@@ -196,18 +200,18 @@ class _Sums:
     held_total: int | None = None
 
 
-def _aggregate(session: Session, key: str | None, period: Period, platform: str | None, target: str) -> _Sums:
+def _aggregate(conn: Connection, key: str | None, period: Period, platform: str | None, target: str) -> _Sums:
     """Integer sums per group name with the returned/cancelled counts merged in; for month and week
     keys (and the summary) also the pairs held at each bucket's end (and the period's)."""
     filters = period.filters(platform)
     digits = minor_digits(target)
     held_end = _held_end(period)
-    days = report_sql.sale_days(session, filters)
+    days = report_sql.sale_days(conn, filters)
     first, last = (days.rates_from, days.last) if days else (held_end.date(), held_end.date())
     # The sums count the sales side of the pairs held when they cover every sale it counts.
     fold = platform is None and (key in report_buckets.TIME_KEYS or (key is None and filters.start is None))
     with ExitStack() as stack:
-        rates = stack.enter_context(fx.day_rate_source(session, target, first, last))
+        rates = stack.enter_context(fx.day_rate_source(conn, target, first, last))
         buckets = None
         if key in report_buckets.TIME_KEYS:
             # From the first sale through the period's end, so that pairs held are counted to it.
@@ -215,23 +219,23 @@ def _aggregate(session: Session, key: str | None, period: Period, platform: str 
             start, stop = (days.first, max(days.last, end)) if days else (end, end)
             since, until = (None if t is None else t.date() for t in (filters.start, filters.end))
             buckets = stack.enter_context(
-                report_buckets.time_buckets(session, key, start, stop, since=since, until=until)
+                report_buckets.time_buckets(conn, key, start, stop, since=since, until=until)
             )
         rows = report_sql.aggregate(
-            session, key, filters, target, digits, rates, buckets, held_end if fold else None
+            conn, key, filters, target, digits, rates, buckets, held_end if fold else None
         )
         if any(int(r["missing_fx"] or 0) for r in rows):
-            missing = report_sql.first_missing_rate(session, filters, target, rates)
+            missing = report_sql.first_missing_rate(conn, filters, target, rates)
             if missing is not None:
                 raise fx.missing_rate_error(missing[0], target, missing[1], missing[2])
         groups = {_group_name(row["grp"], key): row for row in rows}
         sold = {name: int(row.pop("sold_held", 0) or 0) for name, row in groups.items()} if fold else None
         sums = _Sums(groups)
         if buckets is not None:
-            sums.held, sums.held_total = _bucket_held(session, held_end, buckets, sold)
+            sums.held, sums.held_total = _bucket_held(conn, held_end, buckets, sold)
         elif sold is not None:
-            sums.held_total = report_sql.pairs_bought(session, held_end)[None] - sold.get(None, 0)
-    for grp, returned, cancelled in report_sql.uncounted(session, key, filters):
+            sums.held_total = report_sql.pairs_bought(conn, held_end)[None] - sold.get(None, 0)
+    for grp, returned, cancelled in report_sql.uncounted(conn, key, filters):
         name = _group_name(grp, key)
         groups[name] = {**groups.get(name, {}), "returned": returned, "cancelled": cancelled}
     return sums
@@ -248,21 +252,21 @@ def _held_end(period: Period) -> datetime:
     return datetime.combine((period.end or datetime.now(UTC).date()) + timedelta(days=1), time(), UTC)
 
 
-def _held(session: Session, key: str | None, period: Period) -> dict[str | None, int]:
+def _held(conn: Connection, key: str | None, period: Period) -> dict[str | None, int]:
     """Pairs in the book at the period's end (today when open) per group (not month or week)."""
-    counts = report_sql.held_pairs(session, key, _held_end(period))
+    counts = report_sql.held_pairs(conn, key, _held_end(period))
     return {_group_name(g, key): n for g, n in counts.items()}
 
 
 def _bucket_held(
-    session: Session, end: datetime, buckets: report_buckets.Buckets, sold: dict[str | None, int] | None
+    conn: Connection, end: datetime, buckets: report_buckets.Buckets, sold: dict[str | None, int] | None
 ) -> tuple[dict[str | None, int], int]:
     """Pairs in the book at each bucket's end (never after `end`), and at `end`; `sold`: the matched
     sales per bucket before `end` when the report's sums counted them."""
-    running = report_sql.held_pairs(session, None, buckets.start)[None]
-    bought = report_sql.pairs_bought(session, end, buckets)
+    running = report_sql.held_pairs(conn, None, buckets.start)[None]
+    bought = report_sql.pairs_bought(conn, end, buckets)
     if sold is None:
-        sold = report_sql.pairs_sold(session, end, buckets)
+        sold = report_sql.pairs_sold(conn, end, buckets)
     held: dict[str | None, int] = {}
     for bucket in buckets.items:
         running += bought.get(bucket.label, 0) - sold.get(bucket.label, 0)
@@ -281,17 +285,18 @@ def _total(groups: Iterable[dict[str, Any]]) -> dict[str, int]:
 
 
 def summarize(
-    session: Session, *, period: Period | None = None, platform: str | None = None, currency: str
+    db: Session | Connection, *, period: Period | None = None, platform: str | None = None, currency: str
 ) -> Summary:
     """Totals of the period's sales in `currency` (sell-through against pairs held at the period's end)."""
     period = period or Period()
     target = _target(currency)
-    sums = _aggregate(session, None, period, platform, target)
-    return _summary(session, sums.groups.get(None, {}), period, platform, target, sums.held_total)
+    conn = connection_of(db)
+    sums = _aggregate(conn, None, period, platform, target)
+    return _summary(conn, sums.groups.get(None, {}), period, platform, target, sums.held_total)
 
 
 def _summary(
-    session: Session,
+    conn: Connection,
     sums: dict[str, Any],
     period: Period,
     platform: str | None,
@@ -299,7 +304,7 @@ def _summary(
     held: int | None = None,
 ) -> Summary:
     if held is None:
-        held = _held(session, None, period).get(None, 0)
+        held = _held(conn, None, period).get(None, 0)
     measures = _measures(sums, minor_digits(target), held)
     return Summary(
         **measures, currency=target, period_from=period.start, period_to=period.end, platform=platform
@@ -307,7 +312,12 @@ def _summary(
 
 
 def breakdown(
-    session: Session, *, by: str, period: Period | None = None, platform: str | None = None, currency: str
+    db: Session | Connection,
+    *,
+    by: str,
+    period: Period | None = None,
+    platform: str | None = None,
+    currency: str,
 ) -> Breakdown:
     """The summary's measures per group; additive measures of the groups sum exactly to the total."""
     if by not in BREAKDOWN_KEYS:
@@ -315,10 +325,11 @@ def breakdown(
     period = period or Period()
     target = _target(currency)
     digits = minor_digits(target)
-    sums = _aggregate(session, by, period, platform, target)
+    conn = connection_of(db)
+    sums = _aggregate(conn, by, period, platform, target)
     held, held_total = sums.held, sums.held_total
     if held is None and by != "platform":
-        held = _held(session, by, period)
+        held = _held(conn, by, period)
         held_total = sum(held.values())  # the groups split the book: their counts add up to it
     rows = [
         Group(**_measures(group, digits, None if held is None else held.get(grp, 0)), group=grp)
@@ -328,12 +339,12 @@ def breakdown(
         rows.sort(key=lambda g: g.group or "")
     else:
         rows.sort(key=lambda g: (-g.payout, g.group or ""))
-    total = _summary(session, _total(sums.groups.values()), period, platform, target, held_total)
+    total = _summary(conn, _total(sums.groups.values()), period, platform, target, held_total)
     return Breakdown(by, target, rows, total)
 
 
 def top_skus(
-    session: Session,
+    db: Session | Connection,
     *,
     by: str = "profit",
     limit: int = 10,
@@ -349,7 +360,7 @@ def top_skus(
     period = period or Period()
     target = _target(currency)
     skus = []
-    for grp, sums in _aggregate(session, "sku", period, platform, target).groups.items():
+    for grp, sums in _aggregate(connection_of(db), "sku", period, platform, target).groups.items():
         m = _measures(sums, minor_digits(target), None)
         if m["orders"] > m["no_cost_basis"]:
             skus.append(

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Date, MetaData, String, Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Connection, Date, MetaData, String, Table, insert
 
 from soleflip_cli.sqltypes import UTCDateTime
 
@@ -75,7 +74,7 @@ def bucket_list(key: str, first: date, last: date) -> list[Bucket]:
 
 @contextmanager
 def time_buckets(
-    session: Session, key: str, first: date, last: date, *, since: date | None, until: date | None
+    conn: Connection, key: str, first: date, last: date, *, since: date | None, until: date | None
 ) -> Iterator[Buckets]:
     """The `key` buckets from `first` to `last`, cut to the days from `since` to before `until`: a
     temporary table on SQLite, bound arrays on PostgreSQL."""
@@ -84,7 +83,7 @@ def time_buckets(
         for b in bucket_list(key, first, last)
     ]
     items = [b for b in items if b.start < b.end]
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         days = [b.start + timedelta(days=n) for b in items for n in range((b.end - b.start).days)]
         labels = [b.label for b in items for _ in range((b.end - b.start).days)]
         sales = f"sales s JOIN {_CALENDAR} b ON b.day = (s.sold_at AT TIME ZONE 'UTC')::date"
@@ -107,10 +106,9 @@ def time_buckets(
         prefixes=["TEMPORARY"],
         sqlite_with_rowid=False,
     )
-    connection = session.connection()
-    table.create(connection)
+    table.create(conn)
     try:
-        connection.execute(
+        conn.execute(
             insert(table),
             [
                 {
@@ -133,4 +131,4 @@ def time_buckets(
             {},
         )
     finally:
-        table.drop(connection)
+        table.drop(conn)

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, TextClause, bindparam, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Date, TextClause, bindparam, text
 from sqlalchemy.types import TypeEngine
 
 from soleflip_cli.services import fx
 from soleflip_cli.services.fx import DayRates
-from soleflip_cli.services.matching import NON_SALES
 from soleflip_cli.services.report_buckets import Buckets
 from soleflip_cli.sqltypes import UTCDateTime
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 # Sale statuses as the importers and `match_sales` store them (lower case): these sales are left out.
 RETURNED = ("returned", "refunded")
@@ -106,9 +105,9 @@ def as_day(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def dialect_sql(session: Session, template: str) -> str:
+def dialect_sql(conn: Connection, template: str) -> str:
     """Fill the {day}, {month}, {week} and {days} slots."""
-    return template.format(**_DIALECT[session.get_bind().dialect.name])
+    return template.format(**_DIALECT[conn.dialect.name])
 
 
 def bound(sql: str, params: dict[str, Any]) -> TextClause:
@@ -138,8 +137,8 @@ class _Sums:
     `fx_joins` on PostgreSQL, which hashes the small rate table.
     """
 
-    def __init__(self, session: Session, digits: int, rates: DayRates) -> None:
-        self.postgres = session.get_bind().dialect.name == "postgresql"
+    def __init__(self, conn: Connection, digits: int, rates: DayRates) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
         self.digits, self.rates = digits, rates
         self.params: dict[str, Any] = {}
         for n, (currency, (first, last)) in enumerate(sorted(rates.covered.items())):
@@ -191,7 +190,7 @@ class _Sums:
 
 
 def aggregate(
-    session: Session,
+    conn: Connection,
     key: str | None,
     filters: Filters,
     target: str,
@@ -206,7 +205,7 @@ def aggregate(
     day's). `missing_fx` counts sales whose rates are unknown. Month and week keys need `buckets`.
     With `held_end`, `sold_held` counts the sales matched to a pair before it (see `pairs_sold`).
     """
-    sums = _Sums(session, digits, rates)
+    sums = _Sums(conn, digits, rates)
     if buckets is not None:
         key_sql, source = "b.label", buckets.sales
     else:
@@ -218,7 +217,7 @@ def aggregate(
         ", COUNT(s.inventory_item_id) FILTER (WHERE s.sold_at < :held_end) AS sold_held" if held_end else ""
     )
     sql = dialect_sql(
-        session,
+        conn,
         f"""
         SELECT {key_sql} AS grp, COUNT(*) AS orders, SUM(s.quantity) AS units,
             {sums.sale("s.sale_price")} AS gross, {sums.sale(PAYOUT)} AS payout,
@@ -247,9 +246,9 @@ def aggregate(
     if sums.postgres:
         # The planner prices the conversions so high that JIT compilation kicks in: about a second of
         # compiling for a query that runs in less without it.
-        session.execute(text("SET LOCAL jit = off"))
+        conn.execute(text("SET LOCAL jit = off"))
     rows = []
-    for row in session.execute(bound(sql, params), params):
+    for row in conn.execute(bound(sql, params), params):
         sums_row = dict(row._mapping)
         if not sums_row["orders"]:
             continue  # no GROUP BY: one row even when nothing matched
@@ -260,11 +259,11 @@ def aggregate(
 
 
 def first_missing_rate(
-    session: Session, filters: Filters, target: str, rates: DayRates
+    conn: Connection, filters: Filters, target: str, rates: DayRates
 ) -> tuple[str, date, str] | None:
     """The earliest (currency, day, what) a report cannot convert, or None."""
     sql = dialect_sql(
-        session,
+        conn,
         f"""
         SELECT * FROM (
             SELECT s.currency AS cur, {{day}} AS day, 'sales on that day' AS what
@@ -280,17 +279,17 @@ def first_missing_rate(
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
     params = {**filters.params(), "target": target, **rates.params}
-    row = session.execute(bound(sql, params), params).first()
+    row = conn.execute(bound(sql, params), params).first()
     if row is None:
         return None
     return str(row[0]), as_day(row[1]), str(row[2])
 
 
-def uncounted(session: Session, key: str | None, filters: Filters) -> list[tuple[Any, int, int]]:
+def uncounted(conn: Connection, key: str | None, filters: Filters) -> list[tuple[Any, int, int]]:
     """(group, returned, cancelled) counts of the sales a report leaves out."""
     key_sql, join = SALE_KEYS[key] if key else ("NULL", "")
     sql = dialect_sql(
-        session,
+        conn,
         f"""
         SELECT {key_sql} AS grp,
             SUM(CASE WHEN s.status IN {RETURNED} THEN 1 ELSE 0 END),
@@ -301,7 +300,7 @@ def uncounted(session: Session, key: str | None, filters: Filters) -> list[tuple
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
     params = filters.params()
-    return [(grp, int(r), int(c)) for grp, r, c in session.execute(bound(sql, params), params)]
+    return [(grp, int(r), int(c)) for grp, r, c in conn.execute(bound(sql, params), params)]
 
 
 @dataclass(frozen=True)
@@ -318,20 +317,20 @@ class SaleDays:
         return min(self.first, self.first_purchase or self.first)
 
 
-def sale_days(session: Session, filters: Filters) -> SaleDays | None:
+def sale_days(conn: Connection, filters: Filters) -> SaleDays | None:
     """The days of the first and last sale these filters cover (None: no sales), and the first purchase."""
     params = filters.params()
     where = filters.where()
     low, high = (f"SELECT {f}(s.sold_at) FROM sales s WHERE {where}" for f in ("MIN", "MAX"))  # noqa: S608
     sql = f"SELECT ({low}), ({high})"  # two index seeks; MIN and MAX together would scan
-    low, high = session.execute(bound(sql, params), params).one()
+    low, high = conn.execute(bound(sql, params), params).one()
     if low is None:
         return None
-    bought = session.execute(text("SELECT MIN(purchase_date) FROM inventory_items")).scalar()
+    bought = conn.execute(text("SELECT MIN(purchase_date) FROM inventory_items")).scalar()
     return SaleDays(as_day(low), as_day(high), None if bought is None else as_day(bought))
 
 
-def held_pairs(session: Session, key: str | None, end: datetime) -> dict[Any, int]:
+def held_pairs(conn: Connection, key: str | None, end: datetime) -> dict[Any, int]:
     """Pairs in the book at `end` per group: pairs bought before it minus pairs sold (matched) before it.
 
     Removed and personal pairs are out of the book.
@@ -340,12 +339,12 @@ def held_pairs(session: Session, key: str | None, end: datetime) -> dict[Any, in
     if key is None:
         bought = f"SELECT COUNT(*) FROM inventory_items i WHERE {_BOUGHT}"  # noqa: S608
         sold = f"SELECT COUNT(*) FROM sales s WHERE {_SOLD}"  # noqa: S608
-        held = session.execute(bound(f"SELECT ({bought}) - ({sold})", params), params).scalar_one()
+        held = conn.execute(bound(f"SELECT ({bought}) - ({sold})", params), params).scalar_one()
         return {None: int(held)}
     item_key, item_join = ITEM_KEYS[key]
     sale_key, sale_join = SALE_KEYS[key]
     sql = dialect_sql(
-        session,
+        conn,
         f"""
         SELECT grp, SUM(n) AS n FROM (
             SELECT {item_key} AS grp, COUNT(*) AS n FROM inventory_items i {item_join}
@@ -355,10 +354,10 @@ def held_pairs(session: Session, key: str | None, end: datetime) -> dict[Any, in
         ) t GROUP BY grp
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
-    return {grp: int(n) for grp, n in session.execute(bound(sql, params), params)}
+    return {grp: int(n) for grp, n in conn.execute(bound(sql, params), params)}
 
 
-def pairs_bought(session: Session, end: datetime, buckets: Buckets | None = None) -> dict[Any, int]:
+def pairs_bought(conn: Connection, end: datetime, buckets: Buckets | None = None) -> dict[Any, int]:
     """Pairs in the book bought before `end`: in all (key None), or per bucket from the first one's."""
     if buckets is None:
         sql = f"SELECT NULL, COUNT(*) FROM inventory_items i WHERE {_BOUGHT}"  # noqa: S608
@@ -367,18 +366,18 @@ def pairs_bought(session: Session, end: datetime, buckets: Buckets | None = None
             f"SELECT b.label, COUNT(*) FROM {buckets.held_pairs} "  # noqa: S608
             f"WHERE i.status NOT IN {OUT_OF_BOOK} GROUP BY b.label"
         )
-    return _counts(session, sql, end, buckets)
+    return _counts(conn, sql, end, buckets)
 
 
-def pairs_sold(session: Session, end: datetime, buckets: Buckets) -> dict[Any, int]:
+def pairs_sold(conn: Connection, end: datetime, buckets: Buckets) -> dict[Any, int]:
     """Counted sales matched to a pair before `end`, per bucket from the first one's start."""
     sql = (
         f"SELECT b.label, COUNT(*) FROM {buckets.held_sales} "  # noqa: S608
         f"WHERE s.inventory_item_id IS NOT NULL AND s.status NOT IN {NON_SALES} GROUP BY b.label"
     )
-    return _counts(session, sql, end, buckets)
+    return _counts(conn, sql, end, buckets)
 
 
-def _counts(session: Session, sql: str, end: datetime, buckets: Buckets | None) -> dict[Any, int]:
+def _counts(conn: Connection, sql: str, end: datetime, buckets: Buckets | None) -> dict[Any, int]:
     params = {"end": end, "end_day": end.date(), **(buckets.params if buckets else {})}
-    return {grp: int(n) for grp, n in session.execute(bound(sql, params), params)}
+    return {grp: int(n) for grp, n in conn.execute(bound(sql, params), params)}

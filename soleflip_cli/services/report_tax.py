@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
+from soleflip_cli.db import connection_of
 from soleflip_cli.money import minor_digits
 from soleflip_cli.services import fx, report, report_sql
-from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 UNITEMISED = "other (not itemised)"
 
@@ -59,13 +63,13 @@ class TaxLedger:
     inventory: InventoryValue
 
 
-def _ledger_sql(session: Session, filters: report_sql.Filters, digits: int, fx_table: str) -> str:
+def _ledger_sql(conn: Connection, filters: report_sql.Filters, digits: int, fx_table: str) -> str:
     def conv(cents: str, rate: str, same: str) -> str:
         return fx.to_target_sql(cents, rate, same, digits)
 
     same, same_cost = "s.currency = :target", "i.purchase_currency = :target"
     return report_sql.dialect_sql(
-        session,
+        conn,
         f"""
         SELECT s.id, {{day}} AS day, s.platform, s.external_id, COALESCE(s.item_name, p.name) AS item,
             COALESCE(p.sku, s.sku) AS sku, COALESCE(s.size, va.size) AS size, s.currency,
@@ -87,10 +91,10 @@ def _ledger_sql(session: Session, filters: report_sql.Filters, digits: int, fx_t
     )
 
 
-def _fee_sql(session: Session, filters: report_sql.Filters, digits: int, fx_table: str) -> str:
+def _fee_sql(conn: Connection, filters: report_sql.Filters, digits: int, fx_table: str) -> str:
     cents = "CAST(ROUND(f.amount * 100) AS BIGINT)"
     return report_sql.dialect_sql(
-        session,
+        conn,
         f"""
         SELECT f.sale_id, f.name, SUM({fx.to_target_sql(cents, "x.rate", "f.currency = :target", digits)})
         FROM sale_fees f JOIN sales s ON s.id = f.sale_id
@@ -101,35 +105,34 @@ def _fee_sql(session: Session, filters: report_sql.Filters, digits: int, fx_tabl
     )
 
 
-def tax_ledger(session: Session, *, year: int, currency: str) -> TaxLedger:
+def tax_ledger(db: Session | Connection, *, year: int, currency: str) -> TaxLedger:
     """Every counted sale of the UTC calendar year with each fee line, in `currency`, and the closing stock.
 
     Fee lines that do not add up to gross - payout get an extra "other (not itemised)" line, so each
     row's fees always sum to its fees_total. Totals are `report.summarize` of the same year.
     """
+    conn = connection_of(db)
     period = report.resolve_period(year=year)
-    totals = report.summarize(session, period=period, currency=currency)
+    totals = report.summarize(conn, period=period, currency=currency)
     target, digits = totals.currency, minor_digits(totals.currency)
     filters = period.filters()
     end = datetime.combine(date(year + 1, 1, 1), time(), UTC)
-    days = report_sql.sale_days(session, filters)
+    days = report_sql.sale_days(conn, filters)
     first = days.rates_from if days else date(year, 1, 1)
     params: dict[str, Any] = {**filters.params(), "target": target}
 
     def money(minor: Any) -> Decimal:
         return Decimal(int(minor)).scaleb(-digits).quantize(Decimal(1).scaleb(-digits))
 
-    with fx.day_rates(session, target, min(first, date(year, 1, 1)), date(year, 12, 31)) as table:
-        sales = session.execute(
-            report_sql.bound(_ledger_sql(session, filters, digits, table), params), params
+    with fx.day_rates(conn, target, min(first, date(year, 1, 1)), date(year, 12, 31)) as table:
+        sales = conn.execute(
+            report_sql.bound(_ledger_sql(conn, filters, digits, table), params), params
         ).all()
-        fee_rows = session.execute(
-            report_sql.bound(_fee_sql(session, filters, digits, table), params), params
-        )
+        fee_rows = conn.execute(report_sql.bound(_fee_sql(conn, filters, digits, table), params), params)
         fees: dict[int, dict[str, Decimal]] = {}
         for sale_id, name, amount in fee_rows:
             fees.setdefault(sale_id, {})[name] = money(amount)
-        inventory = _inventory(session, target, digits, end, table)
+        inventory = _inventory(conn, target, digits, end, table)
     rows = []
     for sale_id, day, platform, order_id, item, sku, size, original, gross, payout, vat, cost in sales:
         lines = dict(fees.get(sale_id, {}))
@@ -160,7 +163,7 @@ def tax_ledger(session: Session, *, year: int, currency: str) -> TaxLedger:
     return TaxLedger(year, target, names, rows, fee_totals, totals, inventory)
 
 
-def _inventory(session: Session, target: str, digits: int, end: datetime, fx_table: str) -> InventoryValue:
+def _inventory(conn: Connection, target: str, digits: int, end: datetime, fx_table: str) -> InventoryValue:
     cents = "CAST(ROUND(i.purchase_price * 100) AS BIGINT)"
     body = f"""
         FROM inventory_items i
@@ -170,7 +173,7 @@ def _inventory(session: Session, target: str, digits: int, end: datetime, fx_tab
                         AND s.status NOT IN {NON_SALES} AND s.sold_at < :end)
     """  # noqa: S608
     params = {"target": target, "end": end, "end_day": end.date()}
-    missing = session.execute(
+    missing = conn.execute(
         report_sql.bound(
             f"SELECT i.purchase_currency, i.purchase_date {body} AND i.purchase_currency <> :target "
             "AND x.rate IS NULL ORDER BY i.purchase_date LIMIT 1",
@@ -183,7 +186,7 @@ def _inventory(session: Session, target: str, digits: int, end: datetime, fx_tab
         raise fx.missing_rate_error(str(missing[0]), target, day, "the cost of pairs bought that day")
     converted = fx.to_target_sql(cents, "x.rate", "i.purchase_currency = :target", digits)
     sql = f"SELECT COUNT(*), SUM({converted}) {body}"  # noqa: S608
-    pairs, total = session.execute(report_sql.bound(sql, params), params).one()
+    pairs, total = conn.execute(report_sql.bound(sql, params), params).one()
     quantum = Decimal(1).scaleb(-digits)
     return InventoryValue(
         date(end.year - 1, 12, 31), int(pairs), Decimal(int(total or 0)).scaleb(-digits).quantize(quantum)
