@@ -213,10 +213,9 @@ def _aggregate(conn: Connection, key: str | None, period: Period, platform: str 
     with ExitStack() as stack:
         rates = stack.enter_context(fx.day_rate_source(conn, target, first, last))
         buckets = None
-        if key in report_buckets.TIME_KEYS:
+        if key in report_buckets.TIME_KEYS and days is not None:
             # From the first sale through the period's end, so that pairs held are counted to it.
-            end = held_end.date() - timedelta(days=1)
-            start, stop = (days.first, max(days.last, end)) if days else (end, end)
+            start, stop = days.first, max(days.last, held_end.date() - timedelta(days=1))
             since, until = (None if t is None else t.date() for t in (filters.start, filters.end))
             buckets = stack.enter_context(
                 report_buckets.time_buckets(conn, key, start, stop, since=since, until=until)
@@ -233,7 +232,7 @@ def _aggregate(conn: Connection, key: str | None, period: Period, platform: str 
         sums = _Sums(groups)
         if buckets is not None:
             sums.held, sums.held_total = _bucket_held(conn, held_end, buckets, sold)
-        elif sold is not None:
+        elif key is None and sold is not None:
             sums.held_total = report_sql.pairs_bought(conn, held_end)[None] - sold.get(None, 0)
     for grp, returned, cancelled in report_sql.uncounted(conn, key, filters):
         name = _group_name(grp, key)
@@ -328,7 +327,9 @@ def breakdown(
     conn = connection_of(db)
     sums = _aggregate(conn, by, period, platform, target)
     held, held_total = sums.held, sums.held_total
-    if held is None and by != "platform":
+    if held is None and by in report_buckets.TIME_KEYS:  # no sales in the period: no buckets
+        held = {}
+    elif held is None and by != "platform":
         held = _held(conn, by, period)
         held_total = sum(held.values())  # the groups split the book: their counts add up to it
     rows = [
