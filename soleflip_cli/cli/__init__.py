@@ -23,9 +23,9 @@ EPILOG = (
 # imports and builds only the group it invokes: Typer inspects every parameter of every command
 # it builds, which for all groups costs more than many commands take to run.
 GROUPS = {
-    "db": "db", "config": "config", "price": "price", "auth": "auth", "catalog": "catalog",
-    "sync": "sync", "import": "import_", "forecast": "forecast", "report": "report", "fx": "fx",
-    "inventory": "inventory", "supplier": "supplier", "listing": "listing",
+    "import": "import_", "sync": "sync", "inventory": "inventory", "supplier": "supplier",
+    "listing": "listing", "price": "price", "report": "report", "forecast": "forecast", "fx": "fx",
+    "catalog": "catalog", "auth": "auth", "db": "db", "config": "config",
 }  # fmt: skip
 # Settings shared by the root app and the holders that build its groups one at a time.
 _TYPER_SETTINGS: dict[str, Any] = {"pretty_exceptions_show_locals": False, "rich_markup_mode": None}
@@ -97,8 +97,8 @@ class RootGroup(SoleflipGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        loaders: dict[str, Callable[[], Any]] = {"paths": _paths, "doctor": _doctor}
-        loaders.update((name, partial(_group, name)) for name in GROUPS)
+        loaders: dict[str, Callable[[], Any]] = {name: partial(_group, name) for name in GROUPS}
+        loaders.update(paths=_paths, doctor=_doctor)
         self.commands = LazyCommands(self.commands, loaders)
 
 
