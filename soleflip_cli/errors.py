@@ -79,3 +79,10 @@ class ApiError(SoleflipError):
     def __init__(self, message: str, *, status: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status = status
+
+
+class ReplyError(ApiError):
+    """A remote API answered with a success status but a reply soleflip cannot read (exit 1).
+
+    A write that got such a reply was accepted, so its outcome is unknown rather than refused.
+    """

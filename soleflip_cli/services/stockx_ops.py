@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 
-from soleflip_cli.errors import ApiError
+from soleflip_cli.errors import ApiError, ReplyError
 
 if TYPE_CHECKING:
     from soleflip_cli.clients.stockx import BatchKind, StockXClient
@@ -28,8 +28,9 @@ K = TypeVar("K")
 
 
 def outcome_unknown(exc: ApiError) -> bool:
-    """True when a write may have been applied although it failed (no answer, or a 5xx)."""
-    return exc.status is None or exc.status >= 500
+    """True when a write may have been applied although it failed: no answer, a 5xx, or a success
+    reply that could not be read (StockX took the write but soleflip cannot tell what it started)."""
+    return exc.status is None or exc.status >= 500 or isinstance(exc, ReplyError)
 
 
 def follow_operations(

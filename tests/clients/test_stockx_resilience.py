@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from soleflip_cli.clients.stockx.tokens import ACCESS_TOKEN, API_KEY, REFRESH_TOKEN, stored_access_token
-from soleflip_cli.errors import ApiError, AuthError, ExitCode
+from soleflip_cli.errors import ApiError, AuthError, ExitCode, ReplyError
 from soleflip_cli.secrets import SecretStore, open_store
 from tests.clients.stockx_mock import (
     API,
@@ -328,7 +328,11 @@ def test_not_logged_in_and_missing_api_key(tmp_path: Path) -> None:
         (reply(400, {"error": "unsupported_grant_type"}), ApiError, r"HTTP 400 \(unsupported_grant_type\)"),
         (reply(503), ApiError, "after 4 attempts"),
         (html_403(), ApiError, "login service blocked the request"),
-        (reply(200, {"token_type": "Bearer"}), ApiError, "without an access token"),
+        (
+            reply(200, {"token_type": "Bearer"}),
+            ReplyError,
+            "POST /oauth/token with a reply without a usable token",
+        ),
     ],
 )
 def test_token_endpoint_failures(

@@ -249,6 +249,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = 429, {"statusCode": 429, "message": "Too Many Requests"}, extra
         elif fault is not None and fault.kind == "status":
             answer = fault.status, {"statusCode": fault.status, "message": "Injected failure"}, {}
+        elif fault is not None and fault.kind == "reply":
+            answer = fault.status, fault.body, {"Content-Type": fault.content_type}
         elif url.path.startswith("/v2/"):
             answer = api_endpoint(fake, method, url.path, self.headers, query, raw)
         elif url.path == "/oauth/token" and method == "POST":
@@ -257,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
             answer = authorize_endpoint(fake, query)
         else:
             answer = 404, {"statusCode": 404, "message": f"Cannot {method} {url.path}"}, {}
+        if fault is not None and fault.mangle is not None and 200 <= answer[0] < 300:
+            answer = _mangled(answer, fault.mangle)
         fake.record(RequestRecord(arrived, method, url.path, url.query, answer[0]))
         self._send(*answer)
 
@@ -276,6 +280,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client gave up (a delay longer than its timeout)
             self.close_connection = True
+
+
+def _mangled(answer: Answer, mangle: Callable[[Any], Any]) -> Answer:
+    """A reply rewritten by `mangle`: a str goes out as the raw JSON body, None as an empty one."""
+    status, body, headers = answer
+    rewritten = mangle(body)
+    if isinstance(rewritten, str):
+        return status, rewritten, {"Content-Type": "application/json; charset=utf-8"} | headers
+    return status, rewritten, headers
 
 
 class _Server(ThreadingHTTPServer):

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -166,7 +167,8 @@ class FakeBatch:
 
 @dataclass
 class Fault:
-    """A queued misbehaviour: `status` (error body), `reset`, `delay`, `bot` (HTML 403) or `429`."""
+    """A queued misbehaviour: `status` (error body), `reset`, `delay`, `bot` (HTML 403), `429`,
+    `reply` (a raw body in StockX's place) or `mangle` (StockX's own reply, rewritten)."""
 
     kind: str
     remaining: int
@@ -175,6 +177,9 @@ class Fault:
     seconds: float = 0.0
     retry_after: float | None = None
     skip: int = 0
+    body: str = ""
+    content_type: str = "application/json; charset=utf-8"
+    mangle: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -257,24 +262,34 @@ class FakeState:
         kind: str = "status",
         count: int = 1,
         *,
-        status: int = 500,
+        status: int | None = None,
         seconds: float = 0.0,
         retry_after: float | None = None,
         path: str | None = None,
         after: int = 0,
+        body: str = "",
+        content_type: str = "application/json; charset=utf-8",
+        mangle: Callable[[Any], Any] | None = None,
     ) -> None:
         """Queue a fault for `count` matching requests (path prefix; default every /v2 call).
 
         The first `after` matching requests pass untouched; the fault is gone from `faults` once used.
 
-        Kinds: `status` (JSON error with `status`), `429` (with optional `retry_after`), `reset`
-        (connection reset, no response), `delay` (sleep `seconds`, then answer normally), `bot`
-        (HTML 403 bot-protection page).
+        Kinds: `status` (JSON error with `status`, default 500), `429` (with optional `retry_after`),
+        `reset` (connection reset, no response), `delay` (sleep `seconds`, then answer normally), `bot`
+        (HTML 403 bot-protection page), `reply` (a proxy or broken deployment answers in StockX's
+        place: `status`, default 200, with the raw `body` as `content_type`; the request is not
+        handled), `mangle` (the request is handled as usual, then `mangle` rewrites the decoded reply
+        of a 2xx answer; a str it returns is sent as the raw JSON body, None as an empty one).
         """
-        if kind not in {"status", "429", "reset", "delay", "bot"}:
+        if kind not in {"status", "429", "reset", "delay", "bot", "reply", "mangle"}:
             raise ValueError(f"unknown fault kind {kind!r}")
+        if (kind == "mangle") != (mangle is not None):
+            raise ValueError("a `mangle` fault needs `mangle`, and only it takes one")
+        code = status if status is not None else 200 if kind == "reply" else 500
+        fault = Fault(kind, count, path, code, seconds, retry_after, after, body, content_type, mangle)
         with self.lock:
-            self.faults.append(Fault(kind, count, path, status, seconds, retry_after, after))
+            self.faults.append(fault)
 
     def take_fault(self, path: str) -> Fault | None:
         """The first queued fault matching `path`, used up by one."""

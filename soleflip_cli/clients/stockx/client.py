@@ -11,7 +11,7 @@ from typing import Any, Literal
 import httpx
 
 from soleflip_cli.clients.stockx import models as m
-from soleflip_cli.clients.stockx.http import Sender, body, is_bot_block, path, payload, query
+from soleflip_cli.clients.stockx.http import M, Sender, body, is_bot_block, path, query, read_reply
 from soleflip_cli.clients.stockx.limits import ItemBudget
 from soleflip_cli.clients.stockx.tokens import Credentials, TokenManager
 
@@ -94,9 +94,19 @@ class StockXClient:
         self.close()
 
     def request(
-        self, method: str, url_path: str, *, params: dict[str, str] | None = None, json_body: Any = None
-    ) -> Any:
-        """Call the API and return decoded JSON; SoleflipError subclasses on failure."""
+        self,
+        model: type[M],
+        method: str,
+        url_path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+    ) -> M:
+        """Call the API and read the reply as `model`; SoleflipError subclasses on failure.
+
+        A reply that does not fit `model` (wrong shape, not JSON, an HTML page) is a ReplyError
+        naming the endpoint; the query string and headers are never quoted.
+        """
         api_key = self.credentials.require_api_key()
         refreshed = False
         while True:
@@ -110,53 +120,46 @@ class StockXClient:
             if is_bot_block(response):
                 # Not an auth failure: never refresh on it; make any further call here wait instead.
                 self.sender.limiter.hold(BOT_BACKOFF_S)
-            return payload(response, f"{method} {url_path}")
+            return read_reply(response, model, f"{method} {url_path}")
 
     # --- catalog ---------------------------------------------------------------------------------
 
     def search_catalog(self, search: str, *, page_number: int = 1, page_size: int = 50) -> m.SearchPage:
         """Free-text, GTIN or style-code search (fuzzy: compare `style_id` yourself)."""
         params = query(query=search, pageNumber=page_number, pageSize=page_size)
-        return m.SearchPage.model_validate(self.request("GET", "/catalog/search", params=params))
+        return self.request(m.SearchPage, "GET", "/catalog/search", params=params)
 
     def get_product(self, product_id: str) -> m.CatalogProduct:
         """One product with its size chart."""
-        data = self.request("GET", path("/catalog/products/{}", product_id))
-        return m.CatalogProduct.model_validate(data)
+        return self.request(m.CatalogProduct, "GET", path("/catalog/products/{}", product_id))
 
     def get_variants(self, product_id: str) -> list[m.CatalogVariant]:
         """Every variant (size) of a product."""
-        data = self.request("GET", path("/catalog/products/{}/variants", product_id))
-        return [m.CatalogVariant.model_validate(item) for item in data or []]
+        return self.request(m.Variants, "GET", path("/catalog/products/{}/variants", product_id)).root
 
     def get_variant(self, product_id: str, variant_id: str) -> m.CatalogVariant:
         """One variant of a product."""
-        data = self.request("GET", path("/catalog/products/{}/variants/{}", product_id, variant_id))
-        return m.CatalogVariant.model_validate(data)
+        url_path = path("/catalog/products/{}/variants/{}", product_id, variant_id)
+        return self.request(m.CatalogVariant, "GET", url_path)
 
     def get_variant_by_gtin(self, gtin: str) -> m.CatalogVariant:
         """The variant that owns a barcode."""
-        data = self.request("GET", path("/catalog/products/variants/gtins/{}", gtin))
-        return m.CatalogVariant.model_validate(data)
+        return self.request(m.CatalogVariant, "GET", path("/catalog/products/variants/gtins/{}", gtin))
 
     def get_product_market_data(
         self, product_id: str, *, currency_code: str | None = None
     ) -> list[m.MarketData]:
         """Market data for every variant in one call (ignores your own asks)."""
-        data = self.request(
-            "GET",
-            path("/catalog/products/{}/market-data", product_id),
-            params=query(currencyCode=currency_code),
-        )
-        return [m.MarketData.model_validate(item) for item in data or []]
+        url_path = path("/catalog/products/{}/market-data", product_id)
+        params = query(currencyCode=currency_code)
+        return self.request(m.MarketDataList, "GET", url_path, params=params).root
 
     def get_variant_market_data(
         self, product_id: str, variant_id: str, *, currency_code: str | None = None
     ) -> m.MarketData:
         """Market data for one variant, aware of your own asks."""
         url_path = path("/catalog/products/{}/variants/{}/market-data", product_id, variant_id)
-        data = self.request("GET", url_path, params=query(currencyCode=currency_code))
-        return m.MarketData.model_validate(data)
+        return self.request(m.MarketData, "GET", url_path, params=query(currencyCode=currency_code))
 
     # --- orders ----------------------------------------------------------------------------------
 
@@ -181,7 +184,7 @@ class StockXClient:
             sortOrder=sort_order,
             inventoryTypes=inventory_types,
         )
-        return m.OrdersPage.model_validate(self.request("GET", "/selling/orders/active", params=params))
+        return self.request(m.OrdersPage, "GET", "/selling/orders/active", params=params)
 
     def get_order_history(
         self,
@@ -206,11 +209,11 @@ class StockXClient:
             variantId=variant_id,
             inventoryTypes=inventory_types,
         )
-        return m.OrdersPage.model_validate(self.request("GET", "/selling/orders/history", params=params))
+        return self.request(m.OrdersPage, "GET", "/selling/orders/history", params=params)
 
     def get_order(self, order_number: str) -> m.OrderDetail:
         """One order with shipment and payout (fee lines in `payout.adjustments`)."""
-        return m.OrderDetail.model_validate(self.request("GET", path("/selling/orders/{}", order_number)))
+        return self.request(m.OrderDetail, "GET", path("/selling/orders/{}", order_number))
 
     # --- listings --------------------------------------------------------------------------------
 
@@ -241,11 +244,11 @@ class StockXClient:
             inventoryTypes=inventory_types,
             isExpired=is_expired,
         )
-        return m.ListingsPage.model_validate(self.request("GET", "/selling/listings", params=params))
+        return self.request(m.ListingsPage, "GET", "/selling/listings", params=params)
 
     def get_listing(self, listing_id: str) -> m.ListingDetail:
         """One listing with its estimated payout and last operation."""
-        return m.ListingDetail.model_validate(self.request("GET", path("/selling/listings/{}", listing_id)))
+        return self.request(m.ListingDetail, "GET", path("/selling/listings/{}", listing_id))
 
     def create_listing(
         self,
@@ -303,18 +306,18 @@ class StockXClient:
     def get_operation(self, listing_id: str, operation_id: str) -> m.Operation:
         """One listing operation (poll until SUCCEEDED or FAILED)."""
         url_path = path("/selling/listings/{}/operations/{}", listing_id, operation_id)
-        return m.Operation.model_validate(self.request("GET", url_path))
+        return self.request(m.Operation, "GET", url_path)
 
     def get_operations(
         self, listing_id: str, *, page_size: int = 100, cursor: str | None = None
     ) -> m.OperationsPage:
         """One cursor page of a listing's operations."""
         params = query(pageSize=page_size, cursor=cursor or None)
-        data = self.request("GET", path("/selling/listings/{}/operations", listing_id), params=params)
-        return m.OperationsPage.model_validate(data)
+        url_path = path("/selling/listings/{}/operations", listing_id)
+        return self.request(m.OperationsPage, "GET", url_path, params=params)
 
     def _operation(self, method: str, url_path: str, data: dict[str, Any] | None) -> m.Operation:
-        return m.Operation.model_validate(self.request(method, url_path, json_body=data))
+        return self.request(m.Operation, method, url_path, json_body=data)
 
     # --- batches ---------------------------------------------------------------------------------
 
@@ -354,20 +357,17 @@ class StockXClient:
 
     def get_batch(self, kind: BatchKind, batch_id: str) -> m.BatchStatus:
         """A batch's status and item counts."""
-        data = self.request("GET", path("/selling/batch/{}-listing/{}", kind, batch_id))
-        return m.BatchStatus.model_validate(data)
+        return self.request(m.BatchStatus, "GET", path("/selling/batch/{}-listing/{}", kind, batch_id))
 
     def get_batch_items(
         self, kind: BatchKind, batch_id: str, *, status: str | None = None
     ) -> list[m.BatchItem]:
         """A batch's items with their results or errors, optionally only those in `status`."""
         url_path = path("/selling/batch/{}-listing/{}/items", kind, batch_id)
-        data = self.request("GET", url_path, params=query(status=status))
-        return [m.BatchItem.model_validate(item) for item in (data or {}).get("items", [])]
+        return self.request(m.BatchItems, "GET", url_path, params=query(status=status)).items
 
     def _batch(self, kind: BatchKind, data: dict[str, Any], items: int) -> m.BatchStatus:
         if self.item_budget is not None:
             self.credentials.require_api_key()  # a missing login must not use up budget
             self.item_budget.take(items)
-        response = self.request("POST", path("/selling/batch/{}-listing", kind), json_body=data)
-        return m.BatchStatus.model_validate(response)
+        return self.request(m.BatchStatus, "POST", path("/selling/batch/{}-listing", kind), json_body=data)

@@ -6,13 +6,20 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from soleflip_cli.clients.stockx.limits import Clock, RateLimiter, RetryPolicy, retry_after_seconds
-from soleflip_cli.errors import ApiError, AuthError
+from soleflip_cli.errors import ApiError, AuthError, ReplyError
+
+M = TypeVar("M", bound=BaseModel)
+REPLY_HINT = (
+    "StockX, or a proxy in between, answered in a form soleflip does not know: try again later; "
+    "if it keeps happening, StockX may have changed its API (report it with `soleflip --version`)"
+)
 
 RETRYABLE = frozenset({408, 500, 502, 503, 504})
 _BOT_MARKERS = (
@@ -166,8 +173,9 @@ def payload(response: httpx.Response, where: str) -> Any:
         try:
             return response.json()
         except ValueError:
-            raise ApiError(
-                f"StockX answered {where} with something that is not JSON", status=status
+            html = "html" in response.headers.get("content-type", "").lower()
+            raise unreadable(
+                where, "an HTML page" if html else "a reply that is not valid JSON", status
             ) from None
     if status == 401:
         raise AuthError(
@@ -186,6 +194,34 @@ def payload(response: httpx.Response, where: str) -> Any:
             hint="check the API key (SOLEFLIP_STOCKX__API_KEY or `soleflip auth login stockx`)",
         )
     raise ApiError(f"StockX rejected {where}: HTTP {status}: {message}", status=status)
+
+
+def read_reply(response: httpx.Response, model: type[M], where: str) -> M:
+    """The reply to `where` read as `model`: translated errors for a failure, ReplyError when a success
+    reply is empty, not JSON or of another shape (it names the endpoint, never a value it holds)."""
+    data = payload(response, where)
+    if data is None:
+        raise unreadable(where, "an empty reply", response.status_code)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problem = _first_problem(exc)
+        raise unreadable(where, f"a reply of another shape ({problem})", response.status_code) from None
+
+
+def unreadable(where: str, what: str, status: int) -> ReplyError:
+    """The error for a success reply soleflip cannot read."""
+    return ReplyError(f"StockX answered {where} with {what}", status=status, hint=REPLY_HINT)
+
+
+def _first_problem(exc: ValidationError) -> str:
+    """`orders.0.orderNumber: Field required` (and how many more): where and what, without input."""
+    problems = exc.errors(include_url=False, include_context=False, include_input=False)
+    first = problems[0]
+    at = ".".join(str(part) for part in first["loc"])[:80] or "the reply"
+    others = len(problems) - 1
+    more = f", and {others} more problem{'s' if others > 1 else ''}" if others else ""
+    return f"{at}: {first['msg'][:120]}{more}"
 
 
 def path(template: str, *segments: str) -> str:

@@ -2,36 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import (
-    AfterValidator,
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-)
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, RootModel, field_validator
 from pydantic.alias_generators import to_camel
 
-from soleflip_cli.money import to_decimal
-
-
-def _money(value: Any) -> Decimal | None:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return to_decimal(value)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-Money = Annotated[Decimal | None, BeforeValidator(_money)]
-Timestamp = Annotated[datetime, AfterValidator(_utc)]
+from soleflip_cli.clients.stockx.fields import (
+    Brand,
+    Currency,
+    Id,
+    Money,
+    Name,
+    OptionalCurrency,
+    OptionalId,
+    OptionalShortCode,
+    OrderStatus,
+    Percentage,
+    ShortCode,
+    SizeText,
+    StyleId,
+    Timestamp,
+)
 
 
 class ApiModel(BaseModel):
@@ -41,12 +33,15 @@ class ApiModel(BaseModel):
 
 
 class Page(ApiModel):
-    """Page-number pagination envelope (`count` is the total across pages)."""
+    """Page-number pagination envelope (`count` is the total across pages).
+
+    `hasNextPage` and the items are required: a walk must never end early on a reply without them.
+    """
 
     count: int = 0
     page_size: int = 0
     page_number: int = 1
-    has_next_page: bool = False
+    has_next_page: bool
 
 
 # --- catalog -------------------------------------------------------------------------------------
@@ -66,19 +61,19 @@ class ProductAttributes(ApiModel):
 class SearchProduct(ApiModel):
     """A catalog search hit; `style_id` is the style code (SKU) when StockX knows it."""
 
-    product_id: str
-    url_key: str | None = None
+    product_id: Id
+    url_key: Name = None
     style_id: str | None = None
     product_type: str | None = None
-    title: str | None = None
-    brand: str | None = None
+    title: Name = None
+    brand: Brand = None
     product_attributes: ProductAttributes = Field(default_factory=ProductAttributes)
 
 
 class SearchPage(Page):
     """One page of `GET /catalog/search`."""
 
-    products: list[SearchProduct] = Field(default_factory=list)
+    products: list[SearchProduct]
 
 
 class SizeConversion(ApiModel):
@@ -114,10 +109,10 @@ class Gtin(ApiModel):
 class CatalogVariant(ApiModel):
     """A product variant (one size); `variant_value` is the bare size such as `10`."""
 
-    product_id: str
-    variant_id: str
+    product_id: Id
+    variant_id: Id
     variant_name: str | None = None
-    variant_value: str | None = None
+    variant_value: SizeText = None
     size_chart: SizeChart = Field(default_factory=SizeChart)
     gtins: list[Gtin] = Field(default_factory=list)
     is_flex_eligible: bool | None = None
@@ -137,9 +132,9 @@ class ChannelMarketData(ApiModel):
 class MarketData(ApiModel):
     """Market data of one variant, in `currency_code`; every amount may be null."""
 
-    product_id: str
-    variant_id: str
-    currency_code: str
+    product_id: Id
+    variant_id: Id
+    currency_code: Currency
     lowest_ask_amount: Money = None
     highest_bid_amount: Money = None
     sell_faster_amount: Money = None
@@ -158,7 +153,7 @@ class Adjustment(ApiModel):
 
     adjustment_type: str
     amount: Money = None
-    percentage: Money = None
+    percentage: Percentage = None
 
 
 class Payout(ApiModel):
@@ -167,24 +162,24 @@ class Payout(ApiModel):
     total_payout: Money = None
     sale_price: Money = None
     total_adjustments: Money = None
-    currency_code: str | None = None
+    currency_code: OptionalCurrency = None
     adjustments: list[Adjustment] = Field(default_factory=list)
 
 
 class ProductRef(ApiModel):
     """The product an order or listing is for."""
 
-    product_id: str | None = None
-    product_name: str | None = None
-    style_id: str | None = None
+    product_id: OptionalId = None
+    product_name: Name = None
+    style_id: StyleId = None
 
 
 class VariantRef(ApiModel):
     """The variant (size) an order or listing is for."""
 
-    variant_id: str | None = None
+    variant_id: OptionalId = None
     variant_name: str | None = None
-    variant_value: str | None = None
+    variant_value: SizeText = None
 
 
 class AuthenticationDetails(ApiModel):
@@ -197,19 +192,19 @@ class AuthenticationDetails(ApiModel):
 class Order(ApiModel):
     """An order as listed by `/selling/orders/active` and `/history`; payout may be missing."""
 
-    order_number: str
-    listing_id: str | None = None
+    order_number: Id
+    listing_id: OptionalId = None
     ask_id: str | None = None
     amount: Money = None
-    currency_code: str | None = None
-    status: str | None = None
+    currency_code: OptionalCurrency = None
+    status: OrderStatus = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     product: ProductRef = Field(default_factory=ProductRef)
     variant: VariantRef = Field(default_factory=VariantRef)
     authentication_details: AuthenticationDetails | None = None
     payout: Payout | None = None
-    inventory_type: str | None = None
+    inventory_type: OptionalShortCode = None
     condition: str | None = None
     condition_description: str | None = None
 
@@ -234,7 +229,7 @@ class OrderDetail(Order):
 class OrdersPage(Page):
     """One page of active or historical orders."""
 
-    orders: list[Order] = Field(default_factory=list)
+    orders: list[Order]
 
 
 # --- listings and operations ---------------------------------------------------------------------
@@ -256,8 +251,8 @@ class Changes(ApiModel):
 class Operation(ApiModel):
     """An asynchronous listing operation: status PENDING, SUCCEEDED or FAILED (see `error`)."""
 
-    listing_id: str
-    operation_id: str
+    listing_id: Id
+    operation_id: Id
     operation_type: str | None = None
     operation_status: str
     operation_url: str | None = None
@@ -276,8 +271,8 @@ class Operation(ApiModel):
 class OperationsPage(ApiModel):
     """Cursor page of a listing's operations; `next_cursor` None (or empty) ends it."""
 
-    next_cursor: str | None = None
-    operations: list[Operation] = Field(default_factory=list)
+    next_cursor: str | None
+    operations: list[Operation]
 
 
 class Ask(ApiModel):
@@ -292,7 +287,7 @@ class Ask(ApiModel):
 class ListingOrder(ApiModel):
     """The order a matched listing became."""
 
-    order_number: str | None = None
+    order_number: OptionalId = None
     order_created_at: Timestamp | None = None
     order_status: str | None = None
 
@@ -300,18 +295,18 @@ class ListingOrder(ApiModel):
 class ListingBatch(ApiModel):
     """The batch a listing was created by."""
 
-    batch_id: str | None = None
+    batch_id: OptionalId = None
     task_id: str | None = None
 
 
 class Listing(ApiModel):
     """A listing as returned by `GET /selling/listings` (no payout, no last operation)."""
 
-    listing_id: str
-    status: str
+    listing_id: Id
+    status: ShortCode
     amount: Money = None
-    currency_code: str | None = None
-    inventory_type: str | None = None
+    currency_code: OptionalCurrency = None
+    inventory_type: OptionalShortCode = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     batch: ListingBatch | None = None
@@ -341,7 +336,7 @@ class ListingDetail(Listing):
 class ListingsPage(Page):
     """One page of `GET /selling/listings`."""
 
-    listings: list[Listing] = Field(default_factory=list)
+    listings: list[Listing]
 
 
 # --- batches -------------------------------------------------------------------------------------
@@ -350,7 +345,7 @@ class ListingsPage(Page):
 class BatchStatus(ApiModel):
     """A batch job: status QUEUED, IN_PROGRESS or COMPLETED, item counts by status."""
 
-    batch_id: str
+    batch_id: Id
     status: str
     completed_at: Timestamp | None = None
     created_at: Timestamp | None = None
@@ -361,7 +356,14 @@ class BatchStatus(ApiModel):
     @field_validator("item_statuses", mode="before")
     @classmethod
     def _counts(cls, value: Any) -> Any:
-        return {k: int(Decimal(str(v))) for k, v in (value or {}).items()}
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise ValueError("not an object of counts")
+        try:
+            return {k: int(Decimal(str(v))) for k, v in value.items()}
+        except (ArithmeticError, ValueError):
+            raise ValueError("not a count") from None
 
 
 class BatchItem(ApiModel):
@@ -372,3 +374,17 @@ class BatchItem(ApiModel):
     listing_input: dict[str, Any] = Field(default_factory=dict)
     result: dict[str, Any] | None = None
     error: str | None = None
+
+
+class BatchItems(ApiModel):
+    """`GET /selling/batch/{kind}-listing/{batchId}/items`."""
+
+    items: list[BatchItem]
+
+
+class Variants(RootModel[list[CatalogVariant]]):
+    """`GET /catalog/products/{productId}/variants`: every variant of a product."""
+
+
+class MarketDataList(RootModel[list[MarketData]]):
+    """`GET /catalog/products/{productId}/market-data`: one entry per variant."""

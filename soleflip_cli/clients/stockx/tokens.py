@@ -8,7 +8,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from soleflip_cli.clients.stockx.http import unreadable
 from soleflip_cli.errors import ApiError, AuthError
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ API_KEY = "stockx.api_key"
 EXPIRY_MARGIN = timedelta(minutes=5)
 # StockX access tokens live 12 h; used when neither `expires_in` nor a JWT `exp` says otherwise.
 DEFAULT_LIFETIME = timedelta(hours=12)
+# A longer `expires_in` (a year) is not a real answer.
+MAX_LIFETIME_S = 366 * 86_400
 LOGIN_HINT = "run `soleflip auth login stockx`"
 
 
@@ -200,20 +204,41 @@ class TokenManager:
         body = _json_or_none(response.content)
         if response.status_code >= 400:
             raise _grant_error(response.status_code, body, response.headers.get("content-type", ""), what)
-        if not isinstance(body, dict) or not body.get("access_token"):
-            raise ApiError("the StockX token endpoint answered without an access token")
-        access = str(body["access_token"])
+        try:
+            access, refresh, lifetime = _token_reply(body)
+        except ValueError:
+            where = f"POST {urlsplit(self.token_url).path}"
+            raise unreadable(where, "a reply without a usable token", response.status_code) from None
         now = self.clock.now()
-        if body.get("expires_in") is not None:
-            expires_at = now + timedelta(seconds=float(body["expires_in"]))
-        else:
-            expires_at = _jwt_expiry(access) or now + DEFAULT_LIFETIME
-        if body.get("refresh_token"):
-            self.store.set(REFRESH_TOKEN, str(body["refresh_token"]))
+        expires_at = now + lifetime if lifetime else _jwt_expiry(access) or now + DEFAULT_LIFETIME
+        if refresh:
+            self.store.set(REFRESH_TOKEN, refresh)
         token = AccessToken(access, expires_at)
         self.store.set(ACCESS_TOKEN, json.dumps({"token": access, "expires_at": expires_at.isoformat()}))
         self._token = token
         return token
+
+
+def _token_reply(body: Any) -> tuple[str, str | None, timedelta | None]:
+    """(access token, new refresh token, lifetime) from a token reply; ValueError when it is not one."""
+    if not isinstance(body, dict) or not _text(body.get("access_token")):
+        raise ValueError("no access token")
+    refresh, expires_in = body.get("refresh_token"), body.get("expires_in")
+    if refresh is not None and not _text(refresh):
+        raise ValueError("a refresh token that is not text")
+    if expires_in is None:
+        return body["access_token"], refresh, None
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
+        raise ValueError("expires_in is not a number")
+    seconds = float(expires_in)
+    if not 0 < seconds <= MAX_LIFETIME_S:
+        raise ValueError("expires_in out of range")
+    return body["access_token"], refresh, timedelta(seconds=seconds)
+
+
+def _text(value: Any) -> bool:
+    """True for a non-empty string (what a token must be)."""
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _json_or_none(content: bytes) -> Any:
@@ -225,7 +250,8 @@ def _json_or_none(content: bytes) -> Any:
 
 def _grant_error(status: int, body: Any, content_type: str, what: str) -> Exception:
     """Translate a token-endpoint failure; only the OAuth error code is quoted, never the request."""
-    error = body.get("error") if isinstance(body, dict) else None
+    code = body.get("error") if isinstance(body, dict) else None
+    error = code[:60] if isinstance(code, str) and code else None
     if status == 403 and "html" in content_type:
         return ApiError(
             "StockX's login service blocked the request (HTTP 403, bot protection)",
