@@ -152,8 +152,31 @@ def test_revoked_refresh_token_keeps_the_previous_login(
         "auth", "login", "stockx", "--refresh-token", "-", input="revoked\n", env=env(fake_stockx)
     )
     assert result.exit_code == 4
-    assert "invalid_grant" in result.stderr and "soleflip auth login stockx" in result.stderr
+    assert result.stderr.startswith(
+        "Error: StockX refused the given refresh token (invalid_grant): it was revoked, expired or "
+        "already used; your previous login is unchanged\n"
+    )
+    assert "stored login" not in result.stderr and "soleflip auth login stockx" in result.stderr
     assert isolated.store[("soleflip", "stockx.refresh_token")] == good
+    assert status(cli_nodb, fake_stockx)["logged_in"] is True
+
+
+def test_a_refused_refresh_token_is_never_stored(
+    cli_nodb: Cli, fake_stockx: FakeStockX, isolated: MemoryKeyring
+) -> None:
+    result = cli_nodb(
+        "auth", "login", "stockx", "--refresh-token", "-", input="v1.revoked\n", env=env(fake_stockx)
+    )
+    assert (result.exit_code, result.stdout) == (4, "")
+    assert result.stderr == (
+        "Error: StockX refused the given refresh token (invalid_grant): it was revoked, expired or "
+        "already used; nothing was stored\n"
+        "Tip: pipe in the current refresh token (one StockX has rotated is used up), or log in with the "
+        "browser: `soleflip auth login stockx`\n"
+    )
+    assert fake_stockx.grants["refresh_token"] == 1
+    assert not [name for (_, name) in isolated.store if name.endswith("_token")]
+    assert status(cli_nodb, fake_stockx)["logged_in"] is False
 
 
 def test_missing_credentials_without_a_terminal(cli_nodb: Cli, fake_stockx: FakeStockX) -> None:

@@ -34,6 +34,10 @@ DEFAULT_LIFETIME = timedelta(hours=12)
 # A longer `expires_in` (a year) is not a real answer.
 MAX_LIFETIME_S = 366 * 86_400
 LOGIN_HINT = "run `soleflip auth login stockx`"
+ADOPT_HINT = (
+    "pipe in the current refresh token (one StockX has rotated is used up), "
+    "or log in with the browser: `soleflip auth login stockx`"
+)
 
 
 @dataclass(frozen=True)
@@ -154,15 +158,7 @@ class TokenManager:
             refresh_token = self.store.get(REFRESH_TOKEN)
             if not refresh_token:
                 raise AuthError("not logged in to StockX", hint=LOGIN_HINT)
-            client_id, client_secret = self.credentials.require_client()
-            form = {
-                "grant_type": "refresh_token",
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "audience": AUDIENCE,
-                "refresh_token": refresh_token,
-            }
-            return self._grant(form).value
+            return self._grant(self._refresh_form(refresh_token)).value
 
     def exchange_code(self, code: str, redirect_uri: str) -> AccessToken:
         """Trade an authorization code for tokens and store them."""
@@ -178,21 +174,37 @@ class TokenManager:
             return self._grant(form, what="the authorization code")
 
     def adopt_refresh_token(self, refresh_token: str) -> AccessToken:
-        """Store an existing refresh token and prove it works by refreshing once (else keep the old one)."""
-        previous = self.store.get(REFRESH_TOKEN)
-        self.store.set(REFRESH_TOKEN, refresh_token)
-        try:
-            self.refresh(stale=None)
-        except BaseException:
-            if previous:
-                self.store.set(REFRESH_TOKEN, previous)
-            else:
-                self.store.delete(REFRESH_TOKEN)
-            raise
-        assert self._token is not None
-        return self._token
+        """Prove an existing refresh token works by refreshing once, then store it.
 
-    def _grant(self, form: dict[str, str], what: str = "the stored login") -> AccessToken:
+        When StockX refuses it (or cannot be asked) nothing is stored: a previous login stays as it was.
+        """
+        form = self._refresh_form(refresh_token)
+        with self._lock:
+            try:
+                return self._grant(form, what="the given refresh token", adopted=refresh_token)
+            except AuthError as exc:
+                kept = (
+                    "your previous login is unchanged"
+                    if self.store.get(REFRESH_TOKEN)
+                    else "nothing was stored"
+                )
+                raise AuthError(f"{exc.message}; {kept}", hint=exc.hint) from None
+
+    def _refresh_form(self, refresh_token: str) -> dict[str, str]:
+        client_id, client_secret = self.credentials.require_client()
+        return {
+            "grant_type": "refresh_token",
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "audience": AUDIENCE,
+            "refresh_token": refresh_token,
+        }
+
+    def _grant(
+        self, form: dict[str, str], what: str = "the stored login", adopted: str | None = None
+    ) -> AccessToken:
+        """Ask the token endpoint; on success store the access token and the refresh token it sent
+        (else `adopted`, a refresh token given by the user, which is stored only now)."""
         response = self.sender.send(
             "POST",
             self.token_url,
@@ -203,7 +215,9 @@ class TokenManager:
         )
         body = _json_or_none(response.content)
         if response.status_code >= 400:
-            raise _grant_error(response.status_code, body, response.headers.get("content-type", ""), what)
+            hint = ADOPT_HINT if adopted else LOGIN_HINT
+            content_type = response.headers.get("content-type", "")
+            raise _grant_error(response.status_code, body, content_type, what, hint)
         try:
             access, refresh, lifetime = _token_reply(body)
         except ValueError:
@@ -211,8 +225,8 @@ class TokenManager:
             raise unreadable(where, "a reply without a usable token", response.status_code) from None
         now = self.clock.now()
         expires_at = now + lifetime if lifetime else _jwt_expiry(access) or now + DEFAULT_LIFETIME
-        if refresh:
-            self.store.set(REFRESH_TOKEN, refresh)
+        if keep := refresh or adopted:
+            self.store.set(REFRESH_TOKEN, keep)
         token = AccessToken(access, expires_at)
         self.store.set(ACCESS_TOKEN, json.dumps({"token": access, "expires_at": expires_at.isoformat()}))
         self._token = token
@@ -248,7 +262,7 @@ def _json_or_none(content: bytes) -> Any:
         return None
 
 
-def _grant_error(status: int, body: Any, content_type: str, what: str) -> Exception:
+def _grant_error(status: int, body: Any, content_type: str, what: str, hint: str) -> Exception:
     """Translate a token-endpoint failure; only the OAuth error code is quoted, never the request."""
     code = body.get("error") if isinstance(body, dict) else None
     error = code[:60] if isinstance(code, str) and code else None
@@ -261,7 +275,7 @@ def _grant_error(status: int, body: Any, content_type: str, what: str) -> Except
     if error == "invalid_grant" or (status in (400, 401, 403) and error is None):
         return AuthError(
             f"StockX refused {what} ({error or f'HTTP {status}'}): it was revoked, expired or already used",
-            hint=LOGIN_HINT,
+            hint=hint,
         )
     if error in ("invalid_client", "unauthorized_client", "access_denied"):
         return AuthError(
