@@ -31,18 +31,20 @@ def run_lock(
     *,
     wait: bool = False,
     timeout_s: float = 3600,
+    grace_s: float = 0.0,
     on_wait: Callable[[str], None] | None = None,
     lock: str = WRITER,
 ) -> Iterator[None]:
     """Hold this database's `lock` for `job`, or raise LockedError (exit 5) naming the holder.
 
-    With `wait`, queue behind the holder (telling `on_wait` once) for up to `timeout_s` seconds.
-    SQLite: an flock on `<database>.lock` (`<database>.schema.lock`) beside the file. PostgreSQL:
-    a session-level advisory lock, so runs on different machines against one server exclude each
-    other too.
+    With `wait`, queue behind the holder (telling `on_wait` once) for up to `timeout_s` seconds;
+    without it, for up to `grace_s` seconds (none by default). SQLite: an flock on `<database>.lock`
+    (`<database>.schema.lock`) beside the file. PostgreSQL: a session-level advisory lock, so runs
+    on different machines against one server exclude each other too.
     """
+    patience = _Patience(wait, timeout_s if wait else grace_s)
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, job, zlib.crc32(f"soleflip:{lock}".encode()), wait, timeout_s, on_wait):
+        with _pg_lock(engine, job, zlib.crc32(f"soleflip:{lock}".encode()), patience, on_wait):
             yield
         return
     database = engine.url.database or ":memory:"
@@ -50,8 +52,36 @@ def run_lock(
         yield
         return
     path = Path(f"{database}.lock" if lock == WRITER else f"{database}.{lock}.lock")
-    with _file_lock(path, job, wait, timeout_s, on_wait):
+    with _file_lock(path, job, patience, on_wait):
         yield
+
+
+class _Patience:
+    """How long a run waits for the lock, and what it says when that runs out."""
+
+    def __init__(self, queued: bool, seconds: float) -> None:
+        self.queued = queued
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def exhausted(self) -> bool:
+        """True once the wait is over (at once when there is none)."""
+        return time.monotonic() >= self.deadline
+
+    def refusal(self, holder: str | None) -> LockedError:
+        """Exit 5, naming the holder and what to do."""
+        who = f"another soleflip {holder or 'run'}"
+        if self.queued:
+            return LockedError(f"{who} still holds this database after the wait", hint="try again later")
+        if self.seconds > 0:
+            return LockedError(
+                f"{who} is still running on this database after {self.seconds:g} s",
+                hint="pass --wait to queue behind it until it is done, or try again later",
+            )
+        return LockedError(
+            f"{who} is running on this database",
+            hint="wait for it to finish, or pass --wait to queue behind it",
+        )
 
 
 def _describe(label: str) -> str:
@@ -60,19 +90,9 @@ def _describe(label: str) -> str:
     return f"{job} (pid {pid})" if pid.isdigit() and job else "run"
 
 
-def _locked(holder: str | None, waited: bool) -> LockedError:
-    who = f"another soleflip {holder or 'run'}"
-    if waited:
-        return LockedError(f"{who} still holds this database after the wait", hint="try again later")
-    return LockedError(
-        f"{who} is running on this database",
-        hint="wait for it to finish, or pass --wait to queue behind it",
-    )
-
-
 @contextmanager
 def _file_lock(
-    path: Path, job: str, wait: bool, timeout_s: float, on_wait: Callable[[str], None] | None
+    path: Path, job: str, patience: _Patience, on_wait: Callable[[str], None] | None
 ) -> Iterator[None]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +103,6 @@ def _file_lock(
             hint="soleflip needs write access to the database's directory (it keeps its lock files there)",
         ) from None
     try:
-        deadline = time.monotonic() + timeout_s
         told = False
         while True:
             try:
@@ -91,8 +110,8 @@ def _file_lock(
                 break
             except BlockingIOError:
                 holder = _describe(os.pread(fd, 256, 0).decode("utf-8", "replace"))
-                if not wait or time.monotonic() > deadline:
-                    raise _locked(holder, waited=wait) from None
+                if patience.exhausted():
+                    raise patience.refusal(holder) from None
                 if on_wait is not None and not told:
                     on_wait(f"Waiting for another soleflip {holder} to finish…")
                     told = True
@@ -109,8 +128,7 @@ def _pg_lock(
     engine: Engine,
     job: str,
     key: int,
-    wait: bool,
-    timeout_s: float,
+    patience: _Patience,
     on_wait: Callable[[str], None] | None,
 ) -> Iterator[None]:
     try:
@@ -118,13 +136,12 @@ def _pg_lock(
     except OperationalError as exc:
         raise unreachable(engine, exc) from None
     with connection as conn:
-        deadline = time.monotonic() + timeout_s
         told = False
         while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             holder = _pg_holder(conn, key)
             conn.rollback()
-            if not wait or time.monotonic() > deadline:
-                raise _locked(holder, waited=wait)
+            if patience.exhausted():
+                raise patience.refusal(holder)
             if on_wait is not None and not told:
                 on_wait(f"Waiting for another soleflip {holder or 'run'} to finish…")
                 told = True

@@ -37,6 +37,16 @@ WaitOption = Annotated[
     bool,
     typer.Option("--wait", help="Queue behind another soleflip run writing this database instead of exit 5."),
 ]
+# A manual change waits this long for a run that writes the database (an import, a sync) before exit 5.
+MANUAL_GRACE_S = 10.0
+ManualWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--wait",
+        help="While another soleflip run (an import, a sync, …) writes this database, queue behind it "
+        f"until it is done; without --wait the change waits up to {MANUAL_GRACE_S:g} s, then exits 5.",
+    ),
+]
 
 
 def output_format(fmt: OutputFormat | None, as_json: bool) -> OutputFormat:
@@ -110,11 +120,25 @@ def reading(ctx: typer.Context) -> Iterator[Connection]:
         yield conn
 
 
-def writer_lock(engine: Engine, job: str, wait: bool) -> AbstractContextManager[None]:
-    """The database's writer lock for `job` (exit 5 when taken, or queue with --wait, said on stderr)."""
+def writer_lock(
+    engine: Engine, job: str, wait: bool, *, grace_s: float = 0.0
+) -> AbstractContextManager[None]:
+    """The database's writer lock for `job`: exit 5 when taken (after `grace_s`), or queue with --wait.
+
+    Waiting is said on stderr.
+    """
     from soleflip_cli import locking, render
 
-    return locking.run_lock(engine, job, wait=wait, on_wait=render.info)
+    return locking.run_lock(engine, job, wait=wait, grace_s=grace_s, on_wait=render.info)
+
+
+@contextmanager
+def manual_write(ctx: typer.Context, job: str, wait: bool) -> Iterator[Session]:
+    """A unit of work for a small manual change, under the writer lock so it never interleaves with an
+    import or a sync (their products, pairs and sales are its rows too): it waits up to
+    MANUAL_GRACE_S for one, or with --wait until it is done."""
+    with writer_lock(state(ctx).engine(), job, wait, grace_s=MANUAL_GRACE_S), session(ctx) as db_session:
+        yield db_session
 
 
 def require_tty_or_yes(yes: bool, action: str) -> None:

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    ManualWaitOption,
+    manual_write,
+    output_format,
+    state,
+)
 
 app = typer.Typer(
     help="Search the StockX catalog and map SKUs and sizes to StockX ids.", no_args_is_help=True
@@ -51,6 +58,7 @@ def resolve(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Style code, e.g. DD1391-100.")],
     size: Annotated[str, typer.Argument(help="Size as printed: 10, 10.5, 8W, 5Y, EU 44, UK 9.")],
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -66,6 +74,6 @@ def resolve(
     from soleflip_cli.services.auth import open_stockx
     from soleflip_cli.services.catalog import resolve_variant
 
-    with open_stockx(state(ctx).loaded) as client, session(ctx) as db_session:
+    with manual_write(ctx, "catalog resolve", wait) as db_session, open_stockx(state(ctx).loaded) as client:
         result = resolve_variant(db_session, client, sku, size)
     render.render_object(dataclasses.asdict(result), output_format(fmt, as_json), title="StockX variant")

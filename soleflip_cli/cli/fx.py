@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    ManualWaitOption,
+    manual_write,
+    output_format,
+    session,
+)
 
 app = typer.Typer(
     help="Exchange rates for multi-currency reports: a rate converts one unit of BASE into QUOTE on a day. "
@@ -36,6 +43,7 @@ def set_(
             "--date", formats=["%Y-%m-%d"], help="Day of the rate (default: today, UTC).", show_default=False
         ),
     ] = None,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -47,7 +55,7 @@ def set_(
     from soleflip_cli.services import fx
 
     day = on.date() if on else datetime.now(UTC).date()
-    with session(ctx) as s:
+    with manual_write(ctx, "fx set", wait) as s:
         row = fx.set_rate(s, base, quote, fx.parse_rate(rate), day)
     render.render_object(_row(row), output_format(fmt, as_json), title="FX rate")
 
@@ -56,6 +64,7 @@ def set_(
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with the columns date,base,quote,rate ('-' for stdin).")],
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -71,7 +80,7 @@ def import_(
     from soleflip_cli.services import fx
 
     text = sys.stdin.read() if str(file) == "-" else None
-    with session(ctx) as s:
+    with manual_write(ctx, "fx import", wait) as s:
         result = fx.import_rates(s, None if text is not None else file, text)
     record = {
         "file": result.file,

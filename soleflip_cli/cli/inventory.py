@@ -15,8 +15,10 @@ from soleflip_cli.cli import inventory_health
 from soleflip_cli.cli._common import (
     FormatOption,
     JsonOption,
+    ManualWaitOption,
     YesOption,
     confirm,
+    manual_write,
     output_format,
     reading,
     session,
@@ -72,6 +74,7 @@ def add(
             "--lookup/--no-lookup", help="Ask the StockX catalog for name and brand when logged in."
         ),
     ] = True,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -89,7 +92,7 @@ def add(
         purchase_date=on or today, condition=condition.value, box=box.value, location=location,
         supplier=supplier, notes=notes, quantity=quantity,
     )  # fmt: skip
-    with session(ctx) as s, _stockx_lookup(ctx, lookup) as finder:
+    with manual_write(ctx, "inventory add", wait) as s, _stockx_lookup(ctx, lookup) as finder:
         result = add_pairs(s, purchase, today=today, lookup=finder)
     first = result.pairs[0]
     added_sku, added_size = first["sku"], first["size"]  # normalised
@@ -243,6 +246,7 @@ def edit(
     supplier: Annotated[str | None, typer.Option("--supplier", help='Name or ID; "" clears it.')] = None,
     notes: Annotated[str | None, typer.Option("--notes", help='"" clears them.')] = None,
     status: Annotated[EditableStatus | None, typer.Option("--status")] = None,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -258,7 +262,7 @@ def edit(
         condition=condition.value if condition else None, box=box.value if box else None,
         location=location, supplier=supplier, notes=notes, status=status.value if status else None,
     )  # fmt: skip
-    with session(ctx) as s:
+    with manual_write(ctx, "inventory edit", wait) as s:
         row = edit_pair(s, item_id, changes, today=date.today())
     render.render_rows([row], _columns(), output_format(fmt, as_json))
 
@@ -268,6 +272,7 @@ def move(
     ctx: typer.Context,
     item_ids: Ids,
     location: Annotated[str, typer.Option("--location", "-l", help="The new location.")],
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -278,7 +283,7 @@ def move(
     from soleflip_cli import render
     from soleflip_cli.services.inventory import move_pairs
 
-    with session(ctx) as s:
+    with manual_write(ctx, "inventory move", wait) as s:
         result = move_pairs(s, item_ids, location)
     render.info(f"Moved {len(result.ids)} pair(s) to {result.location}.")
     render.render_object(
@@ -292,6 +297,7 @@ def remove(
     item_ids: Ids,
     yes: YesOption = False,
     force: Annotated[bool, typer.Option("--force", help="Also remove pairs tied to a sale.")] = False,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -304,9 +310,10 @@ def remove(
 
     with session(ctx) as s:
         plan = plan_removal(s, item_ids, force=force)
-        if plan.targets and not confirm(f"Remove {len(plan.targets)} pair(s): {plan.describe()}?", yes):
-            raise SoleflipError("cancelled; nothing was removed")
-        result = remove_pairs(s, plan)
+    if plan.targets and not confirm(f"Remove {len(plan.targets)} pair(s): {plan.describe()}?", yes):
+        raise SoleflipError("cancelled; nothing was removed")
+    with manual_write(ctx, "inventory remove", wait) as s:  # not held while the question waits
+        result = remove_pairs(s, plan_removal(s, item_ids, force=force))
     for sale in result.unlinked_sales:
         where = (
             f"now takes pair {sale.rematched_item_id}" if sale.rematched_item_id else "has no cost basis now"
@@ -338,6 +345,7 @@ def sell(
             help="Total fees paid [default: the fee schedule for stockx/alias/ebay, else 0].",
         ),  # fmt: skip
     ] = None,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -350,7 +358,7 @@ def sell(
 
     request = SaleRequest(price=price, platform=platform, currency=currency, sold_on=on, fees=fees)
     overrides = state(ctx).loaded.settings.fees
-    with session(ctx) as s:
+    with manual_write(ctx, "inventory sell", wait) as s:
         result = sell_pair(
             s, item_id, request, fee_overrides=overrides, today=date.today(), now=datetime.now(UTC)
         )

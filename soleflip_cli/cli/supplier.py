@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from soleflip_cli.choices import SupplierKind
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, session, state
+from soleflip_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    ManualWaitOption,
+    manual_write,
+    output_format,
+    session,
+    state,
+)
 from soleflip_cli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -87,6 +95,7 @@ def add(
     notes: Notes = None,
     password: PasswordPrompt = False,
     password_stdin: PasswordStdin = False,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -101,7 +110,7 @@ def add(
     details = SupplierFields(
         name=name, kind=kind.value if kind else None, website=website, account_email=email, notes=notes
     )
-    with session(ctx) as s:
+    with manual_write(ctx, "supplier add", wait) as s:
         info = add_supplier(s, details, store=store, password=secret)
     _render_info(info, fmt, as_json)
 
@@ -163,6 +172,7 @@ def edit(
     clear_password: Annotated[
         bool, typer.Option("--clear-password", help="Forget the stored password.")
     ] = False,
+    wait: ManualWaitOption = False,
     fmt: FormatOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -179,7 +189,7 @@ def edit(
     details = SupplierFields(
         name=name, kind=kind.value if kind else None, website=website, account_email=email, notes=notes
     )
-    with session(ctx) as s:
+    with manual_write(ctx, "supplier edit", wait) as s:
         info = edit_supplier(s, ref, details, store=store, password=secret, clear_password=clear_password)
     _render_info(info, fmt, as_json)
 
