@@ -10,7 +10,18 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import DatabaseError as DriverDatabaseError
@@ -203,6 +214,21 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def connection_of(db: Session | Connection) -> Connection:
     """The Core connection to run SQL on: the connection itself, or the session's."""
     return db if isinstance(db, Connection) else db.connection()
+
+
+@contextmanager
+def temporary_table(
+    conn: Connection, name: str, columns: list[Column[Any]], rows: list[dict[str, Any]]
+) -> Iterator[str]:
+    """A TEMPORARY table `name` (no rowid on SQLite) holding `rows`, dropped when done; yields its name."""
+    table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"], sqlite_with_rowid=False)
+    table.create(conn)
+    try:
+        if rows:
+            conn.execute(insert(table), rows)
+        yield name
+    finally:
+        table.drop(conn)
 
 
 @contextmanager

@@ -42,9 +42,9 @@ def run_lock(
     (`<database>.schema.lock`) beside the file. PostgreSQL: a session-level advisory lock, so runs
     on different machines against one server exclude each other too.
     """
-    patience = _Patience(wait, timeout_s if wait else grace_s)
+    patience = _Patience(wait, timeout_s if wait else grace_s, on_wait)
     if engine.dialect.name == "postgresql":
-        with _pg_lock(engine, job, zlib.crc32(f"soleflip:{lock}".encode()), patience, on_wait):
+        with _pg_lock(engine, job, zlib.crc32(f"soleflip:{lock}".encode()), patience):
             yield
         return
     database = engine.url.database or ":memory:"
@@ -52,21 +52,28 @@ def run_lock(
         yield
         return
     path = Path(f"{database}.lock" if lock == WRITER else f"{database}.{lock}.lock")
-    with _file_lock(path, job, patience, on_wait):
+    with _file_lock(path, job, patience):
         yield
 
 
 class _Patience:
-    """How long a run waits for the lock, and what it says when that runs out."""
+    """How long a run waits for the lock, what it says while waiting, and when that runs out."""
 
-    def __init__(self, queued: bool, seconds: float) -> None:
+    def __init__(self, queued: bool, seconds: float, on_wait: Callable[[str], None] | None) -> None:
         self.queued = queued
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
+        self.on_wait = on_wait
+        self.told = False
 
-    def exhausted(self) -> bool:
-        """True once the wait is over (at once when there is none)."""
-        return time.monotonic() >= self.deadline
+    def pause(self, holder: str | None) -> None:
+        """One poll's wait behind `holder`, said once; LockedError once the wait is over."""
+        if time.monotonic() >= self.deadline:
+            raise self.refusal(holder)
+        if self.on_wait is not None and not self.told:
+            self.on_wait(f"Waiting for another soleflip {holder or 'run'} to finish…")
+            self.told = True
+        time.sleep(_POLL_S)
 
     def refusal(self, holder: str | None) -> LockedError:
         """Exit 5, naming the holder and what to do."""
@@ -91,9 +98,7 @@ def _describe(label: str) -> str:
 
 
 @contextmanager
-def _file_lock(
-    path: Path, job: str, patience: _Patience, on_wait: Callable[[str], None] | None
-) -> Iterator[None]:
+def _file_lock(path: Path, job: str, patience: _Patience) -> Iterator[None]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -103,19 +108,13 @@ def _file_lock(
             hint="soleflip needs write access to the database's directory (it keeps its lock files there)",
         ) from None
     try:
-        told = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                holder = _describe(os.pread(fd, 256, 0).decode("utf-8", "replace"))
-                if patience.exhausted():
-                    raise patience.refusal(holder) from None
-                if on_wait is not None and not told:
-                    on_wait(f"Waiting for another soleflip {holder} to finish…")
-                    told = True
-                time.sleep(_POLL_S)
+                pass
+            patience.pause(_describe(os.pread(fd, 256, 0).decode("utf-8", "replace")))
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {job}".encode(), 0)
         yield
@@ -124,28 +123,16 @@ def _file_lock(
 
 
 @contextmanager
-def _pg_lock(
-    engine: Engine,
-    job: str,
-    key: int,
-    patience: _Patience,
-    on_wait: Callable[[str], None] | None,
-) -> Iterator[None]:
+def _pg_lock(engine: Engine, job: str, key: int, patience: _Patience) -> Iterator[None]:
     try:
         connection = engine.connect()
     except OperationalError as exc:
         raise unreachable(engine, exc) from None
     with connection as conn:
-        told = False
         while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
             holder = _pg_holder(conn, key)
             conn.rollback()
-            if patience.exhausted():
-                raise patience.refusal(holder)
-            if on_wait is not None and not told:
-                on_wait(f"Waiting for another soleflip {holder or 'run'} to finish…")
-                told = True
-            time.sleep(_POLL_S)
+            patience.pause(holder)
         # The holder's job is its application_name, so a refused run can say who holds the lock.
         label = f"soleflip {os.getpid()} {job}"
         conn.execute(text("SELECT set_config('application_name', :n, false)"), {"n": label})

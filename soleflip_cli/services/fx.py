@@ -5,21 +5,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
     Date,
-    MetaData,
     String,
-    Table,
     insert,
     or_,
     select,
@@ -27,7 +25,7 @@ from sqlalchemy import (
     update,
 )
 
-from soleflip_cli.db import connection_of
+from soleflip_cli.db import connection_of, temporary_table
 from soleflip_cli.errors import SoleflipError, UsageError
 from soleflip_cli.money import check_currency
 from soleflip_cli.tables import fx_rates
@@ -253,24 +251,15 @@ def day_rates(db: Session | Connection, target: str, first: date, last: date) ->
         yield name
 
 
-@contextmanager
-def _rate_table(conn: Connection, rows: list[tuple[str, date, int]]) -> Iterator[str]:
-    table = Table(
-        "tmp_report_fx",
-        MetaData(),
+def _rate_table(conn: Connection, rows: list[tuple[str, date, int]]) -> AbstractContextManager[str]:
+    columns: list[Column[Any]] = [
         Column("currency", String(3), primary_key=True),
         Column("day", Date, primary_key=True),
         Column("rate", BigInteger, nullable=False),
-        prefixes=["TEMPORARY"],
-        sqlite_with_rowid=False,
+    ]
+    return temporary_table(
+        conn, "tmp_report_fx", columns, [{"currency": c, "day": d, "rate": r} for c, d, r in rows]
     )
-    table.create(conn)
-    try:
-        if rows:
-            conn.execute(insert(table), [{"currency": c, "day": d, "rate": r} for c, d, r in rows])
-        yield table.name
-    finally:
-        table.drop(conn)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Connection, Date, MetaData, String, Table, insert
+from sqlalchemy import Column, Connection, Date, String
 
+from soleflip_cli.db import temporary_table
 from soleflip_cli.sqltypes import UTCDateTime
 
 TIME_KEYS = ("month", "week")
@@ -95,33 +96,24 @@ def time_buckets(
             {"bucket_day": days, "bucket_label": labels},
         )
         return
-    table = Table(
-        "tmp_report_buckets",
-        MetaData(),
+    columns: list[Column[Any]] = [
         Column("label", String(10), primary_key=True),
         Column("lo", UTCDateTime, nullable=False),
         Column("hi", UTCDateTime, nullable=False),
         Column("lo_day", Date, nullable=False),
         Column("hi_day", Date, nullable=False),
-        prefixes=["TEMPORARY"],
-        sqlite_with_rowid=False,
-    )
-    table.create(conn)
-    try:
-        conn.execute(
-            insert(table),
-            [
-                {
-                    "label": b.label,
-                    "lo": datetime.combine(b.start, time(), UTC),
-                    "hi": datetime.combine(b.end, time(), UTC),
-                    "lo_day": b.start,
-                    "hi_day": b.end,
-                }
-                for b in items
-            ],
-        )
-        name = table.name
+    ]
+    rows = [
+        {
+            "label": b.label,
+            "lo": datetime.combine(b.start, time(), UTC),
+            "hi": datetime.combine(b.end, time(), UTC),
+            "lo_day": b.start,
+            "hi_day": b.end,
+        }
+        for b in items
+    ]
+    with temporary_table(conn, "tmp_report_buckets", columns, rows) as name:
         yield Buckets(
             items,
             f"{name} b JOIN sales s ON s.sold_at >= b.lo AND s.sold_at < b.hi",
@@ -130,5 +122,3 @@ def time_buckets(
             "AND i.purchase_date < min(b.hi_day, :end_day)",
             {},
         )
-    finally:
-        table.drop(conn)
