@@ -15,8 +15,8 @@ from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.errors import NotFoundError, UsageError
 from soleflip_cli.models import MarketSale, Product, Sale, Variant
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import NON_SALES
 from soleflip_cli.services.products import product_key
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -15,7 +15,7 @@ from soleflip_cli.errors import NotFoundError
 from soleflip_cli.models import InventoryItem, Product, Sale, Variant
 from soleflip_cli.money import quantize
 from soleflip_cli.services.forecast import ARIMA_MAX_SERIES, default_as_of, load_sales, utc_day
-from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 from soleflip_cli.tables import SELLABLE
 
 HORIZON_DAYS = 28

@@ -13,8 +13,8 @@ from soleflip_cli.importers.base import PurchaseRecord, Record
 from soleflip_cli.models import InventoryItem, Sale, Supplier, utcnow
 from soleflip_cli.services.import_batches import Counts
 from soleflip_cli.services.import_sales import match_in_order
-from soleflip_cli.services.matching import NON_SALES
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 SURPLUS_STATUSES = ("in_stock", "listed")
 

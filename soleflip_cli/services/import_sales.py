@@ -14,8 +14,9 @@ from soleflip_cli.importers.base import Record, SaleRecord
 from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import Counts
 from soleflip_cli.services.import_payments import attach_payments
-from soleflip_cli.services.matching import NON_SALES, match_sales
+from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 # Platforms whose fees and payouts come from a separate payments report.
 PAYMENT_PLATFORMS = {"ebay"}

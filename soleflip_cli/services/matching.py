@@ -9,10 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Sale
-from soleflip_cli.tables import NON_SALE_STATUSES, SELLABLE
-
-# Sale statuses that did not consume a pair.
-NON_SALES = NON_SALE_STATUSES
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
+from soleflip_cli.tables import SELLABLE
 
 
 def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:

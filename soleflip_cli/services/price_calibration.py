@@ -18,7 +18,7 @@ from soleflip_cli.errors import NotFoundError
 from soleflip_cli.fees import StockXTerms, fee_terms
 from soleflip_cli.models import Sale, SaleFee
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")

@@ -17,7 +17,7 @@ from soleflip_cli.errors import NotFoundError, SoleflipError, UsageError
 from soleflip_cli.models import InventoryItem, Sale, Supplier
 from soleflip_cli.secrets import SecretStore
 from soleflip_cli.services.inputs import valid_choice
-from soleflip_cli.services.matching import NON_SALES
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 KINDS = ("retail", "raffle", "reseller", "private")
 

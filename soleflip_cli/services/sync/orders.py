@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Listing, Sale, SaleFee, utcnow
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import NON_SALES, match_sales
+from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.sync.progress import PLATFORM, Counts, later, read_cursor, sync_state, write_cursor
 from soleflip_cli.services.sync.refs import CatalogRefs
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 from soleflip_cli.tables import SELLABLE
 
 if TYPE_CHECKING:
