@@ -19,40 +19,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
-from soleflip_cli.config import MappingSettings
 from soleflip_cli.errors import SoleflipError
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.models import Base
 from soleflip_cli.services.import_ import import_file
 from tests.importers.conftest import FIXTURES
+from tests.importers.test_generic import GERMAN, SHOP
 from tests.reliability.fuzz import IMPORT_EXAMPLES, examples
 from tests.reliability.strategies import bad_files, read_table, write_table
 
-SHOP = MappingSettings(
-    target="sales",
-    platform="Shopify",
-    date_format="%Y-%m-%d %H:%M:%S %z",
-    columns={
-        "external_id": "Name",
-        "sold_at": "Created at",
-        "sku": "Lineitem sku",
-        "item_name": "Lineitem name",
-        "size": "Size",
-        "sale_price": "Lineitem price",
-        "fees_total": "Fees",
-        "payout": "Payout",
-        "currency": "Currency",
-    },
-)
-GERMAN = MappingSettings(
-    target="purchases",
-    date_format="%d.%m.%Y",
-    decimal_separator=",",
-    delimiter=";",
-    currency="EUR",
-    skip_lines=1,
-    columns={"sku": "Artikelnummer", "size": "Größe", "cost": "Preis", "purchase_date": "Datum"},
-)
 OPTIONS = ImportOptions(today=date(2025, 1, 1), mappings={"shop": SHOP, "de": GERMAN})
 NAME = "fuzzed-export.csv"
 
