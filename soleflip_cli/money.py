@@ -19,7 +19,7 @@ _SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CH
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
 _CENT = Decimal("0.01")
 # Money columns are NUMERIC(14, 2): an amount must stay below this to be stored.
-MAX_AMOUNT = Decimal("1e12")
+MAX_AMOUNT = Decimal(10) ** 12
 
 
 class MoneyParseError(ValueError):

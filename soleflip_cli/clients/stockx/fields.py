@@ -13,11 +13,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
-from soleflip_cli.money import MoneyParseError, to_decimal
+from soleflip_cli.money import MAX_AMOUNT, MoneyParseError, to_decimal
 
-# Amounts at or beyond this (and fee percentages at or beyond PERCENT_LIMIT) cannot be real and do
-# not fit the database's money columns.
-MONEY_LIMIT = Decimal(10) ** 12
+# Amounts at or beyond money.MAX_AMOUNT (and fee percentages at or beyond PERCENT_LIMIT) cannot be
+# real and do not fit the database's money columns.
 PERCENT_LIMIT = Decimal(1000)
 
 
@@ -58,7 +57,7 @@ def _code(limit: int) -> Any:
     return StringConstraints(min_length=1, max_length=limit)
 
 
-Money = Annotated[Decimal | None, BeforeValidator(_bounded(MONEY_LIMIT))]
+Money = Annotated[Decimal | None, BeforeValidator(_bounded(MAX_AMOUNT))]
 Percentage = Annotated[Decimal | None, BeforeValidator(_bounded(PERCENT_LIMIT))]
 Timestamp = Annotated[datetime, AfterValidator(_utc)]
 # StockX ids are UUIDs, numbers or `NNN-NNN` order numbers; an empty or very long one is not an id
