@@ -159,7 +159,7 @@ class _Run:
 def backtest(panel: Panel, *, horizon: int, windows: int, arima_max_series: int = 10) -> Backtest | None:
     """Score every candidate method on the last `windows` back-to-back windows of `horizon` periods.
 
-    Each window's method is chosen on weekly origins over the half year before it, and its
+    Each window's method is chosen on weekly origins over the year before it, and its
     intervals come from those earlier errors, so no score peeks at its own window. None when
     the panel is too short for a single scored window.
     """

@@ -10,30 +10,53 @@ import numpy as np
 
 from soleflip_cli.analytics import methods
 from soleflip_cli.analytics.arima import arima
-from soleflip_cli.analytics.panel import Panel
-from soleflip_cli.analytics.windows import Windows
+from soleflip_cli.analytics.panel import DAYS_PER_PERIOD, Panel
+from soleflip_cli.analytics.windows import Window, Windows
 
 # Equal-weight blends of other methods.
 BLENDS: dict[str, tuple[str, ...]] = {
     "blend": ("croston_sba", "tsb", "moving_mean"),
     "arima_tsb": ("arima", "tsb"),
 }
-# A damped method multiplies its base by one factor per level, fitted on earlier windows.
+# A damped method scales its base by k x 0.5 ** (days ahead / half-life), both fitted per level
+# on earlier windows: sneaker demand fades after a release, so a level carried forward overshoots,
+# and the more the further ahead. Half-lives: never, a year, half a year, a quarter, 2 months, a month.
 DAMPED: dict[str, str] = {"damped_tsb": "tsb", "damped_mean": "moving_mean", "damped_blend": "blend"}
 ARIMA_METHODS = ("arima", "arima_tsb")
 DAMPING_GRID = np.round(np.arange(0.30, 1.2001, 0.02), 2)
+HALF_LIVES_DAYS: tuple[float | None, ...] = (None, 365, 182, 91, 61, 30)
 # RMSSE alone would damp sparse series towards zero (forecasting nothing scores well on a
-# mostly empty window); the factor must keep the pooled units within 25 % of what sold.
+# mostly empty window); the fit must keep the pooled units within 25 % of what sold.
 MAX_DAMPING_BIAS = 0.25
+
+
+@dataclass(frozen=True)
+class Damping:
+    """A fitted damping: the factor on the first forecast period and the half-life of the fade."""
+
+    factor: float
+    half_life_days: float | None
+
+    def profile(self, horizon: int, days_per_period: int) -> np.ndarray:
+        """The multiplier of each of `horizon` periods ahead."""
+        return self.factor * fade(self.half_life_days, horizon, days_per_period)
+
+
+def fade(half_life_days: float | None, horizon: int, days_per_period: int) -> np.ndarray:
+    """0.5 ** (days after the first forecast period / half-life) per period; ones without a half-life."""
+    if half_life_days is None:
+        return np.ones(horizon)
+    result: np.ndarray = 0.5 ** (np.arange(horizon) * days_per_period / half_life_days)
+    return result
 
 
 @dataclass(frozen=True, eq=False)
 class Computed:
-    """One method's forecasts at one origin: (series, horizon) values, fallback notes, damping factor."""
+    """One method's forecasts at one origin: (series, horizon) values, fallback notes, fitted damping."""
 
     values: np.ndarray
     notes: dict[int, str]
-    factor: float | None = None
+    damping: Damping | None = None
 
 
 def candidates(panel: Panel, *, arima_max_series: int) -> list[str]:
@@ -93,7 +116,8 @@ def _compute_one(
         return {o: _blend([p[o] for p in parts]) for o in origins}
     if name in DAMPED:
         base = done[DAMPED[name]]
-        return {o: _damp(base, o, windows) for o in origins}
+        cache: dict[int, _FitWindow | None] = {}
+        return {o: _damp(base, o, windows, cache) for o in origins}
     function = arima if name == "arima" else methods.PRIMITIVES[name]
     result = function(windows.panel, origins, windows.horizon)
     out: dict[int, Computed] = {}
@@ -110,45 +134,69 @@ def _blend(parts: list[Computed]) -> Computed:
     return Computed(np.mean([p.values for p in parts], axis=0), notes)
 
 
-def damping_factor(base: dict[int, Computed], origin: int, windows: Windows) -> float | None:
-    """The factor k minimising the mean RMSSE of k x base over the windows before `origin`.
+@dataclass(frozen=True, eq=False)
+class _FitWindow:
+    """One earlier window's part of a damping fit: summed RMSSE per (half-life, factor) and units."""
 
-    Sneaker demand fades after a release, so a level carried forward overshoots; the fitted
-    k says by how much, pooled over the level's series, among factors that keep the pooled
-    forecast within 25 % of the units sold. None when nothing can be scored.
-    """
-    sums = np.zeros(DAMPING_GRID.size)
-    count = 0
-    total_actual = total_forecast = 0.0
-    k = DAMPING_GRID[:, None]
-    for fit_origin in windows.earlier(origin):
-        w = windows[fit_origin]
-        rows = w.rows & (w.mse_scale > 0)
-        if not rows.any():
-            continue
-        actual = w.actual[rows]
-        forecast = base[fit_origin].values[rows]
-        a2 = np.mean(actual**2, axis=1)
-        af = np.mean(actual * forecast, axis=1)
-        f2 = np.mean(forecast**2, axis=1)
-        mse = np.clip(a2 - 2 * k * af + k**2 * f2, 0.0, None)
-        sums += np.sqrt(mse / w.mse_scale[rows]).sum(axis=1)
-        count += int(rows.sum())
-        total_actual += float(actual.sum())
-        total_forecast += float(forecast.sum())
-    if count == 0:
+    rmsse_sums: np.ndarray
+    forecast_units: np.ndarray
+    actual_units: float
+
+
+def _fit_window(values: np.ndarray, window: Window, fades: np.ndarray) -> _FitWindow | None:
+    rows = window.rows & (window.mse_scale > 0)
+    if not rows.any():
         return None
-    allowed = np.abs(DAMPING_GRID * total_forecast - total_actual) <= MAX_DAMPING_BIAS * total_actual
+    actual = window.actual[rows]
+    shaped = values[rows][None, :, :] * fades[:, None, :]
+    k = DAMPING_GRID[None, None, :]
+    a2 = np.mean(actual**2, axis=1)[None, :, None]
+    af = np.mean(actual[None] * shaped, axis=2)[:, :, None]
+    f2 = np.mean(shaped**2, axis=2)[:, :, None]
+    mse = np.clip(a2 - 2 * k * af + k**2 * f2, 0.0, None)
+    sums = np.sqrt(mse / window.mse_scale[rows][None, :, None]).sum(axis=1)
+    return _FitWindow(sums, shaped.sum(axis=(1, 2)), float(actual.sum()))
+
+
+def fit_damping(
+    base: dict[int, Computed],
+    origin: int,
+    windows: Windows,
+    cache: dict[int, _FitWindow | None] | None = None,
+) -> Damping | None:
+    """The damping minimising the mean RMSSE of the damped base over the windows before `origin`.
+
+    Pooled over the level's series, among fits that keep the pooled forecast within 25 % of
+    the units sold (the least fade, then the smallest factor, on a tie). None when nothing can
+    be scored. `cache` keeps each earlier window's part between fits of the same base.
+    """
+    days = DAYS_PER_PERIOD[windows.panel.freq]
+    fades = np.array([fade(h, windows.horizon, days) for h in HALF_LIVES_DAYS])
+    parts = cache if cache is not None else {}
+    for fit_origin in windows.earlier(origin):
+        if fit_origin not in parts:
+            parts[fit_origin] = _fit_window(base[fit_origin].values, windows[fit_origin], fades)
+    used = [part for o in windows.earlier(origin) if (part := parts[o]) is not None]
+    if not used:
+        return None
+    sums = np.sum([part.rmsse_sums for part in used], axis=0)
+    forecast = np.sum([part.forecast_units for part in used], axis=0)
+    actual = sum(part.actual_units for part in used)
+    allowed = np.abs(DAMPING_GRID[None, :] * forecast[:, None] - actual) <= MAX_DAMPING_BIAS * actual
     if allowed.any():
         sums = np.where(allowed, sums, np.inf)
-    return float(DAMPING_GRID[int(np.argmin(sums))])
+    which, factor = np.unravel_index(int(np.argmin(sums)), sums.shape)
+    return Damping(float(DAMPING_GRID[factor]), HALF_LIVES_DAYS[which])
 
 
-def _damp(base: dict[int, Computed], origin: int, windows: Windows) -> Computed:
-    factor = damping_factor(base, origin, windows)
+def _damp(
+    base: dict[int, Computed], origin: int, windows: Windows, cache: dict[int, _FitWindow | None]
+) -> Computed:
+    damping = fit_damping(base, origin, windows, cache)
     values = base[origin].values
-    if factor is None:
+    if damping is None:
         started = np.flatnonzero(~np.isnan(values[:, 0])).tolist()
         notes = dict.fromkeys(started, "no earlier window to fit the damping factor: undamped")
         return Computed(values, {**base[origin].notes, **notes})
-    return Computed(values * factor, base[origin].notes, factor)
+    profile = damping.profile(windows.horizon, DAYS_PER_PERIOD[windows.panel.freq])
+    return Computed(values * profile, base[origin].notes, damping)

@@ -24,6 +24,7 @@ class LevelForecast:
     method: str
     windows: int
     damping: float | None
+    half_life_days: float | None
     intervals: str
 
 
@@ -33,7 +34,7 @@ def forecast_panel(panel: Panel, *, horizon: int, arima_max_series: int = 10) ->
     The frame has the panel's key columns plus `period`, `units`, `lower_80`, `upper_80`,
     `lower_95`, `upper_95` (units per period, never negative), `method` and `note` (why a
     series fell back, else None). The method is chosen, and its intervals measured, on weekly
-    origins over the last half year; with no scorable window it is TSB with Poisson intervals.
+    origins over the last year; with no scorable window it is TSB with Poisson intervals.
     """
     windows = Windows(panel, horizon)
     end = panel.n_periods
@@ -54,7 +55,9 @@ def forecast_panel(panel: Panel, *, horizon: int, arima_max_series: int = 10) ->
         lower, upper = _poisson(values)
         intervals = "Poisson (no backtest errors to learn from)"
     frame = _rows(panel, horizon, values, lower, upper, method, final.notes)
-    return LevelForecast(frame, method, len(frames), final.factor, intervals)
+    damping = final.damping
+    factor, half_life = (damping.factor, damping.half_life_days) if damping else (None, None)
+    return LevelForecast(frame, method, len(frames), factor, half_life, intervals)
 
 
 def poisson_quantile(mean: np.ndarray, q: float) -> np.ndarray:

@@ -10,9 +10,10 @@ from soleflip_cli.analytics.panel import Panel
 
 # A series is scored (and may get ARIMA) from ~12 weeks of history on.
 MIN_HISTORY_DAYS = 84
-# Choices (method, damping factor, interval width) are learnt on weekly origins over the
-# half year before a forecast: many overlapping windows keep one odd month from deciding.
-LOOKBACK_DAYS = 182
+# Choices (method, damping, interval width) are learnt on weekly origins over the year before
+# a forecast: many overlapping windows keep one odd month from deciding, and a full year
+# weighs every season of the release calendar once.
+LOOKBACK_DAYS = 364
 STEP_DAYS = 7
 
 
@@ -80,7 +81,7 @@ class Windows:
         return [o for o in found if o >= self.earliest]
 
     def earlier(self, origin: int) -> list[int]:
-        """Weekly origins over the half year whose whole window ends by `origin`, oldest first."""
+        """Weekly origins over the year whose whole window ends by `origin`, oldest first."""
         step = self.panel.periods_for_days(STEP_DAYS)
         count = max(1, self.panel.periods_for_days(LOOKBACK_DAYS) // step)
         found = (origin - self.horizon - step * j for j in range(count - 1, -1, -1))

@@ -96,7 +96,7 @@ def sales(
     """Forecast units and revenue per period with 80 % and 95 % intervals.
 
     The method (moving mean, Croston-SBA, TSB, blends, damped variants, ARIMA on small levels)
-    is chosen per level by a rolling-origin backtest on the last half year.
+    is chosen per level by a rolling-origin backtest on the last year.
 
     Example: soleflip forecast sales --by sku --freq week --horizon 4 --source market
     """
@@ -120,6 +120,8 @@ def sales(
 
 def _describe(result: Any) -> str:
     damping = f", damping x{result.damping:.2f}" if result.damping is not None else ""
+    if result.half_life_days is not None:
+        damping += f" halving every {result.half_life_days:.0f} days"
     return (
         f"{result.by}: {result.method}{damping}, chosen on {result.selection_windows} windows "
         f"up to {result.as_of.isoformat()}; intervals from {result.intervals}"

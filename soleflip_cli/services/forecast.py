@@ -65,6 +65,7 @@ class SalesForecast:
     method: str
     selection_windows: int
     damping: float | None
+    half_life_days: float | None
     intervals: str
     rows: list[ForecastRow]
 
@@ -228,7 +229,8 @@ def forecast_sales(
     result = forecast_panel(panel, horizon=steps, arima_max_series=arima_max_series)
     rows = _forecast_rows(result.frame, frame, by, end)
     return SalesForecast(
-        by, freq, steps, source, end, result.method, result.windows, result.damping, result.intervals, rows
+        by, freq, steps, source, end, result.method, result.windows, result.damping, result.half_life_days,
+        result.intervals, rows
     )
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from soleflip_cli.analytics.backtest import backtest, choose
-from soleflip_cli.analytics.engine import candidates, compute, damping_factor
+from soleflip_cli.analytics.engine import candidates, compute, fade, fit_damping
 from soleflip_cli.analytics.metrics import score
 from soleflip_cli.analytics.windows import Windows
 from tests.analytics.helpers import intermittent, make_panel
@@ -33,20 +33,37 @@ def test_scores_of_a_perfect_and_of_a_biased_forecast() -> None:
 
 
 def test_damping_learns_how_fast_demand_fades() -> None:
-    # Each product sells 6 a day at launch, fading 1.5 % a day: a level carried forward overshoots.
-    rows = [[0.0] * (20 * i) + list(6.0 * 0.985 ** np.arange(300 - 20 * i)) for i in range(5)]
-    panel = make_panel(rows)
-    windows = Windows(panel, 28)
+    # Each product sells 6 a day at launch, halving every 61 days: the 28-day mean lags the
+    # level by a factor c = mean(2 ** (j / 61), j = 1..28), and the fade goes on over the horizon.
+    rows = [[0.0] * (20 * i) + list(6.0 * 0.5 ** (np.arange(300 - 20 * i) / 61)) for i in range(5)]
+    windows = Windows(make_panel(rows), 28)
     base = compute(windows, ["moving_mean"], windows.earlier(300))["moving_mean"]
-    factor = damping_factor(base, 300, windows)
-    assert factor is not None and 0.6 < factor < 0.95
+    damping = fit_damping(base, 300, windows)
+    lag = np.mean(2 ** (np.arange(1, 29) / 61))
+    assert damping is not None
+    assert damping.half_life_days == 61
+    assert damping.factor == pytest.approx(1 / lag, abs=0.011)
+
+
+def test_steady_demand_is_neither_damped_nor_faded() -> None:
+    windows = Windows(make_panel([[2.0, 1.0] * 200, [0.0, 3.0] * 200]), 28)
+    base = compute(windows, ["moving_mean"], windows.earlier(400))["moving_mean"]
+    damping = fit_damping(base, 400, windows)
+    assert damping is not None
+    assert (damping.factor, damping.half_life_days) == (1.0, None)
+
+
+def test_fade_halves_every_half_life_in_days() -> None:
+    assert fade(None, 3, 1).tolist() == [1.0, 1.0, 1.0]
+    assert fade(7, 3, 7).tolist() == [1.0, 0.5, 0.25]
+    assert fade(14, 3, 1) == pytest.approx(0.5 ** (np.arange(3) / 14))
 
 
 def test_damping_without_earlier_windows_is_undamped_and_says_so() -> None:
     panel = make_panel([[2.0, 1.0] * 50])
     windows = Windows(panel, 28)
     result = compute(windows, ["damped_tsb"], [100])["damped_tsb"][100]
-    assert result.factor is None
+    assert result.damping is None
     assert result.notes[0] == "no earlier window to fit the damping factor: undamped"
 
 

@@ -40,6 +40,7 @@ def test_per_sku_backtest_on_the_contest_data() -> None:
         0.672,
         0.674,
     )
-    assert result.rmsse is not None and result.rmsse < min(0.672, 0.85 * scores["seasonal_naive"])
+    # The target: <= 0.66 and <= 0.85 x seasonal naive.
+    assert result.rmsse is not None and result.rmsse <= min(0.66, 0.85 * scores["seasonal_naive"])
     assert [w.method for w in result.windows] == ["damped_tsb"] * 3
     assert seconds < 20
