@@ -113,7 +113,7 @@ def import_file(
         session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
     )
     scan = _Scan(skip_bad_rows, rows.header_line)
-    writer = _writer(importer, session, batch_id)
+    writer = _writer(importer, session, batch_id, source.lines)
     scan.run(importer.parse(rows), writer, lambda line: progress(line, source.lines) if progress else None)
     failed = scan.error_count > 0 and not skip_bad_rows
     counts = Counts() if failed else writer.finish()
@@ -195,11 +195,12 @@ class _Scan:
         self._last_line = error.line
 
 
-def _writer(importer: Importer, session: Session, batch_id: int) -> Writer:
+def _writer(importer: Importer, session: Session, batch_id: int, lines: int) -> Writer:
     if importer.target == "purchases":
         return PurchasesWriter(session, batch_id)
     if importer.target == "payments":
         return PaymentsWriter(session, batch_id)
     if importer.target == "market_sales":
-        return MarketSalesWriter(session, batch_id, source=getattr(importer, "source", importer.name))
+        source = getattr(importer, "source", importer.name)
+        return MarketSalesWriter(session, batch_id, source=source, expected_rows=lines)
     return SalesWriter(session, batch_id)

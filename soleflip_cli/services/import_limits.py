@@ -80,8 +80,27 @@ _MONEY: dict[type, tuple[str, ...]] = {
 }
 
 
+_MARKET = dict(_TEXT[MarketSaleRecord])
+_ROW_KEY, _NAME, _SIZE, _REGION = (_MARKET[f] for f in ("row_key", "name", "size", "region"))
+_LOWEST = -MAX_AMOUNT
+
+
+def _market_fits(r: MarketSaleRecord) -> bool:
+    """The usual answer for the 100k-row market files, without out_of_bounds's generic loop."""
+    return (
+        len(r.row_key) <= _ROW_KEY
+        and len(r.name) <= _NAME
+        and len(r.size) <= _SIZE
+        and (r.region is None or len(r.region) <= _REGION)
+        and _LOWEST < r.sale_price < MAX_AMOUNT
+        and (r.retail_price is None or _LOWEST < r.retail_price < MAX_AMOUNT)
+    )
+
+
 def out_of_bounds(record: Record) -> list[RowError]:
     """One RowError per field of `record` that its database column cannot hold (usually none)."""
+    if type(record) is MarketSaleRecord and _market_fits(record):
+        return []
     errors = []
     for field, limit in _TEXT[type(record)]:
         text = getattr(record, field)
