@@ -39,8 +39,12 @@ PG_ROWS = "SELECT count(*) FROM (SELECT 1 FROM market_sales LIMIT :most) AS head
 PG_HAS_SOURCE = "SELECT EXISTS (SELECT 1 FROM market_sales WHERE source = :source)"
 PG_MERGE = (
     f"INSERT INTO market_sales ({_NAMES}, import_batch_id) "  # noqa: S608
-    f"SELECT {_NAMES}, :batch FROM {STAGE} ON CONFLICT (source, row_key) DO NOTHING"
+    f"SELECT {_NAMES}, :batch FROM {STAGE} AS s WHERE NOT EXISTS (SELECT 1 FROM market_sales AS m "
+    "WHERE m.source = s.source AND m.row_key = s.row_key) ON CONFLICT (source, row_key) DO NOTHING"
 )
+# A stage as big as the table is best matched by one hash of the table's keys; without statistics
+# on the new stage the planner sorts both sides or probes the index row by row, 3-6x slower.
+PG_HASH_MERGE = ("work_mem = '64MB'", "enable_mergejoin = off", "enable_nestloop = off")
 
 
 class MarketSalesWriter:
@@ -174,6 +178,17 @@ class MarketSalesWriter:
         connection.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
         connection.execute(text(PG_STAGE))
 
+    def _merge(self) -> int:
+        """Insert the staged rows whose keys are new; a loosened (big) load hashes the table's keys."""
+        connection = self.session.connection()
+        hints = PG_HASH_MERGE if self.loosened is not None else ()
+        for setting in hints:
+            connection.exec_driver_sql(f"SET LOCAL {setting}")
+        inserted = max(connection.execute(text(PG_MERGE), {"batch": self.batch_id}).rowcount, 0)
+        for setting in hints:
+            connection.exec_driver_sql(f"SET LOCAL {setting.split(' = ')[0]} TO DEFAULT")
+        return inserted
+
     def finish(self) -> Counts:
         """Move staged rows in (PostgreSQL) and count the rows this batch added."""
         connection = self.session.connection()
@@ -181,7 +196,7 @@ class MarketSalesWriter:
             if self.direct:
                 self.inserted = self.rows
             else:
-                self.inserted = max(connection.execute(text(PG_MERGE), {"batch": self.batch_id}).rowcount, 0)
+                self.inserted = self._merge()
                 connection.execute(text(f"DROP TABLE {STAGE}"))
             if self.loosened is not None:
                 self.loosened.restore()
