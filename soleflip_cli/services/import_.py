@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from types import TracebackType
+from typing import IO, Any, Protocol, Self
 
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,14 @@ CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the fi
 
 
 class Writer(Protocol):
-    """Writes one file's records of one target, chunk by chunk."""
+    """Writes one file's records of one target, chunk by chunk, entered around the file's scan."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """End what the writer held open between chunks (failing it when `error` stopped the scan)."""
 
     def write(self, records: list[Record]) -> None:
         """Write a chunk."""
@@ -114,7 +122,9 @@ def import_file(
     )
     scan = _Scan(skip_bad_rows, rows.header_line)
     writer = _writer(importer, session, batch_id, source.lines)
-    scan.run(importer.parse(rows), writer, lambda line: progress(line, source.lines) if progress else None)
+    advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
+    with writer:
+        scan.run(importer.parse(rows), writer, advance)
     failed = scan.error_count > 0 and not skip_bad_rows
     counts = Counts() if failed else writer.finish()
     if failed or dry_run:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
+from typing import Self
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -20,6 +22,18 @@ class Counts:
     unchanged: int = 0
     matched: int = 0
     attached: int = 0
+
+
+class ChunkWriter:
+    """A writer is entered around the scan of its file; this one holds nothing open between chunks."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Nothing to end: every chunk was written in full."""
 
 
 @dataclass(frozen=True)

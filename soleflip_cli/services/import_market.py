@@ -2,12 +2,18 @@
 
 A big first load of a source on PostgreSQL (a file longer than the table, none of its rows there yet)
 is copied straight into the table with its keys and indexes off, and they are rebuilt at the end.
+On PostgreSQL one COPY stays open across chunks, so the server stores rows while the next chunk is
+parsed; rows of a product or size not yet known wait (at most PENDING_ROWS) until the COPY is ended
+to create them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -15,13 +21,17 @@ from sqlalchemy.orm import Session
 from soleflip_cli.importers.base import MarketSaleRecord, Record
 from soleflip_cli.models import Base
 from soleflip_cli.services.bulk_ddl import Loosened
-from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.product_cache import ProductCache, ProductSpec
+
+if TYPE_CHECKING:
+    from psycopg import Copy
 
 COLUMNS = ("source", "row_key", "product_id", "variant_id", "sale_date", "sale_price", "currency", "region")
 STAGE = "soleflip_market_stage"
 SQLITE_CACHE_KIB = -65536
 BULK_ROWS = 10_000  # a PostgreSQL load from this many rows (and more than the table has) loosens it
+PENDING_ROWS = 2_000  # rows waiting for new products or sizes before the COPY is ended to create them
 _NAMES = ", ".join(COLUMNS)
 # Built from the constants above only (no user input).
 SQLITE_INSERT = (
@@ -47,7 +57,7 @@ PG_MERGE = (
 PG_HASH_MERGE = ("work_mem = '64MB'", "enable_mergejoin = off", "enable_nestloop = off")
 
 
-class MarketSalesWriter:
+class MarketSalesWriter(ChunkWriter):
     """Market sales of one file; rows already present (same source and row key) are left alone."""
 
     def __init__(self, session: Session, batch_id: int, source: str, expected_rows: int = 0) -> None:
@@ -65,6 +75,8 @@ class MarketSalesWriter:
         self.places: dict[tuple[str, str | None], str] = {}  # currency and region as COPY writes them
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self.staged = False
+        self.copying: tuple[ExitStack, Copy] | None = None  # the open COPY and what ends it
+        self.pending: list[MarketSaleRecord] = []  # rows whose product or size is not created yet
         self.rows = self.inserted = 0
         self.cache_size: int | None = None
 
@@ -81,8 +93,19 @@ class MarketSalesWriter:
         return spec
 
     def write(self, records: Sequence[Record]) -> None:
-        """Resolve the chunk's products and sizes, then stage (PostgreSQL) or insert (SQLite) it."""
+        """Stream the chunk into the open COPY (PostgreSQL) or resolve and insert it (SQLite)."""
         chunk = [r for r in records if isinstance(r, MarketSaleRecord)]
+        self.rows += len(chunk)
+        if self.postgres:
+            self._copy(chunk)
+            if len(self.pending) >= PENDING_ROWS:
+                self._copy_pending()
+        elif chunk:
+            self._resolve(chunk)
+            self._insert_sqlite(chunk)
+
+    def _resolve(self, chunk: Sequence[MarketSaleRecord]) -> None:
+        """Find or create the products and sizes of the chunk's rows not seen before."""
         ids = self.ids
         new = {(r.name, r.size): r for r in chunk if (r.name, r.size) not in ids}
         if new:
@@ -90,11 +113,6 @@ class MarketSalesWriter:
             self.cache.prepare(pairs)
             for key, (spec, size) in zip(new, pairs, strict=True):
                 ids[key] = self.cache.resolve(spec, size)
-        self.rows += len(chunk)
-        if self.postgres:
-            self._copy(chunk)
-        elif chunk:
-            self._insert_sqlite(chunk)
 
     def _insert_sqlite(self, chunk: list[MarketSaleRecord]) -> None:
         # The driver's executemany straight away: SQLAlchemy's per-row parameter handling would
@@ -126,29 +144,62 @@ class MarketSalesWriter:
             connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
         self.inserted += max(connection.exec_driver_sql(SQLITE_INSERT, rows).rowcount, 0)
 
-    def _copy(self, chunk: list[MarketSaleRecord]) -> None:
-        connection = self.session.connection()
-        if not self.staged:
-            self._start_copy()
-            self.staged = True
-        raw = connection.connection.driver_connection
-        assert raw is not None
+    def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
         # COPY's text format written by hand, one string per chunk: a third of the cost of
         # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
-        ids, days, places = self.id_texts, self.days, self.places
+        if not self.staged:  # before any COPY: decides between the table itself and a stage
+            self._start_copy()
+            self.staged = True
+        ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
         head = f"{_copy_text(self.source)}\t"
         tail = f"\t{self.batch_id}\n" if self.direct else "\n"
         lines = []
         for r in chunk:
+            pair = id_texts.get((r.name, r.size))
+            if pair is None:
+                if (r.name, r.size) not in ids:
+                    pending.append(r)
+                    continue
+                pair = self._id_text(r)
             key = r.row_key
             if "\\" in key or not key.isprintable():
                 key = _copy_text(key)
-            pair = ids.get((r.name, r.size)) or self._id_text(r)
             day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
             place = places.get((r.currency, r.region)) or self._place(r)
             lines.append(f"{head}{key}\t{pair}\t{day}\t{r.sale_price}\t{place}{tail}")
-        with raw.cursor() as cursor, cursor.copy(PG_COPY_DIRECT if self.direct else PG_COPY) as copy:
-            copy.write("".join(lines))
+        if lines:
+            self._open_copy().write("".join(lines))
+
+    def _open_copy(self) -> Copy:
+        """The COPY kept open across chunks, started when none is."""
+        if self.copying is None:
+            raw = self.session.connection().connection.driver_connection
+            assert raw is not None
+            with ExitStack() as stack:
+                cursor = stack.enter_context(raw.cursor())
+                copy = stack.enter_context(cursor.copy(PG_COPY_DIRECT if self.direct else PG_COPY))
+                self.copying = stack.pop_all(), copy
+        return self.copying[1]
+
+    def _end_copy(self, error: BaseException | None = None) -> None:
+        """End the open COPY: the server has stored every row sent, or `error` fails it."""
+        copying, self.copying = self.copying, None
+        if copying is not None:
+            trace = error.__traceback__ if error else None
+            copying[0].__exit__(type(error) if error else None, error, trace)
+
+    def _copy_pending(self) -> None:
+        """End the COPY to create the waiting rows' products and sizes, then send those rows."""
+        self._end_copy()
+        waiting, self.pending = self.pending, []
+        self._resolve(waiting)
+        self._copy(waiting)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """End the open COPY after the scan, failing it when an error stopped the scan."""
+        self._end_copy(error)
 
     def _id_text(self, r: MarketSaleRecord) -> str:
         product_id, variant_id = self.ids[(r.name, r.size)]
@@ -191,6 +242,9 @@ class MarketSalesWriter:
 
     def finish(self) -> Counts:
         """Move staged rows in (PostgreSQL) and count the rows this batch added."""
+        if self.pending:
+            self._copy_pending()
+        self._end_copy()
         connection = self.session.connection()
         if self.postgres and self.staged:
             if self.direct:

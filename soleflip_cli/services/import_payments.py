@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
-from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.product_cache import IN_CHUNK
 
 
-class PaymentsWriter:
+class PaymentsWriter(ChunkWriter):
     """Lines of one payments report, keyed by (platform, row key); changed lines are re-applied."""
 
     def __init__(self, session: Session, batch_id: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PurchaseRecord, Record
 from soleflip_cli.models import InventoryItem, Sale, Supplier, utcnow
-from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_sales import match_in_order
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -19,7 +19,7 @@ from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 SURPLUS_STATUSES = ("in_stock", "listed")
 
 
-class PurchasesWriter:
+class PurchasesWriter(ChunkWriter):
     """Pairs of one purchases file; a changed row updates its pairs' cost, place and condition only."""
 
     def __init__(self, session: Session, batch_id: int) -> None:

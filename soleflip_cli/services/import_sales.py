@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import Record, SaleRecord
 from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
-from soleflip_cli.services.import_batches import Counts
+from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
@@ -30,7 +30,7 @@ class _Existing:
     inventory_item_id: int | None
 
 
-class SalesWriter:
+class SalesWriter(ChunkWriter):
     """Sales of one file, keyed by (platform, external id); identical rows are not touched."""
 
     def __init__(self, session: Session, batch_id: int) -> None:

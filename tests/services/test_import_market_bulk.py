@@ -8,6 +8,7 @@ its own path, so every test here runs on both databases.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from sqlalchemy import Connection, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from soleflip_cli.models import MarketSale
+from soleflip_cli.catalog import name_from_slug
+from soleflip_cli.models import MarketSale, Product, Variant
 from soleflip_cli.services.import_ import ImportResult, import_file
 from soleflip_cli.services.import_market import BULK_ROWS
 
@@ -117,3 +119,27 @@ def test_interrupted_big_load_rolls_back_with_keys(session: Session, tmp_path: P
     assert _keys(session.connection()) == EXPECTED
     done = _import(session, _contest(tmp_path / "a.csv", 0, ROWS))
     assert done.inserted == ROWS
+
+
+def test_products_and_sizes_first_seen_late_get_their_own_rows(session: Session, tmp_path: Path) -> None:
+    """New products and sizes keep arriving (some in the file's last rows): each sale keeps its own."""
+    path = tmp_path / "late.csv"
+    lines, expected = [HEADER], Counter[tuple[str, str]]()
+    for n in range(ROWS):
+        slug = f"Nike-Dunk-Low-Colorway-{n // 997}" if n % 7 == 0 else NAMES[n % 3]
+        size = str(4 + n % 10) if n < ROWS - 3 else f"{15 + n % 3}"
+        lines.append(f"{1 + n % 12}/{1 + n % 28}/18, Nike,{slug},${200 + n % 900},$110,1/1/18,{size},R{n}\n")
+        expected[(name_from_slug(slug), size)] += 200 + n % 900
+    path.write_text("".join(lines), encoding="utf-8")
+
+    result = _import(session, path)
+
+    assert (result.inserted, result.error_count) == (ROWS, 0)
+    stored = session.execute(
+        select(Product.name, Variant.size, func.sum(MarketSale.sale_price))
+        .join(Product, Product.id == MarketSale.product_id)
+        .join(Variant, Variant.id == MarketSale.variant_id)
+        .group_by(Product.name, Variant.size)
+    )
+    assert {(name, size): int(total) for name, size, total in stored} == dict(expected)
+    assert _keys(session.connection()) == EXPECTED
