@@ -145,11 +145,11 @@ class MarketSalesWriter(ChunkWriter):
         self.inserted += max(connection.exec_driver_sql(SQLITE_INSERT, rows).rowcount, 0)
 
     def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
-        # COPY's text format written by hand, one string per chunk: a third of the cost of
-        # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
         if not self.staged:  # before any COPY: decides between the table itself and a stage
             self._start_copy()
             self.staged = True
+        # COPY's text format written by hand, one string per chunk: a third of the cost of
+        # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
         ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
         head = f"{_copy_text(self.source)}\t"
         tail = f"\t{self.batch_id}\n" if self.direct else "\n"
