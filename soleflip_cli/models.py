@@ -371,13 +371,14 @@ class MarketSale(Base):
 
     __tablename__ = "market_sales"
     __table_args__ = (
-        UniqueConstraint("source", "row_key"),
+        # Led by row_key, byte-wise on PostgreSQL: a big load rebuilds it fast (migration 0006).
+        UniqueConstraint("row_key", "source"),
         Index("ix_market_sales_product_date", "product_id", "sale_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(30))
-    row_key: Mapped[str] = mapped_column(String(80))
+    row_key: Mapped[str] = mapped_column(String(80).with_variant(String(80, collation="C"), "postgresql"))
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     variant_id: Mapped[int | None] = mapped_column(ForeignKey("variants.id"))
     sale_date: Mapped[date]

@@ -138,7 +138,7 @@ class MarketSalesWriter(ChunkWriter):
             )
         connection = self.session.connection()
         if self.cache_size is None:
-            # The (source, row_key) index takes random keys: a 64 MiB page cache for this import
+            # The (row_key, source) index takes random keys: a 64 MiB page cache for this import
             # instead of SQLite's 2 MiB keeps the inserts off the disk (restored in finish).
             self.cache_size = int(connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2000)
             connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")

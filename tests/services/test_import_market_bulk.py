@@ -57,7 +57,7 @@ EXPECTED = (
         "fk_market_sales_variant_id_variants",
         "fk_market_sales_import_batch_id_import_batches",
     },
-    {"uq_market_sales_source_row_key"},
+    {"uq_market_sales_row_key_source"},
     {"ix_market_sales_product_date"},
 )
 
