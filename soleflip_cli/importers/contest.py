@@ -59,7 +59,7 @@ class _FastPath:
     """100k-row files repeat their dates, prices and names: each distinct cell is parsed once.
 
     `record` builds a row from raw cells seen before (and validated) or returns None;
-    `checked` validates a row cell by cell and remembers the good raw cells for `record`.
+    `checked` validates a row's new cells and remembers the good ones for `record`.
     """
 
     def __init__(self, columns: Columns) -> None:
@@ -110,29 +110,41 @@ class _FastPath:
         )
 
     def checked(self, cells: Cells, raw: list[str]) -> MarketSaleRecord | None:
-        sold = cells.day("Order Date", *_pattern(self.patterns, "Order Date", cells))
-        released = cells.day("Release Date", *_pattern(self.patterns, "Release Date", cells), required=False)
-        price = cells.money("Sale Price", required=True)
-        retail = cells.money("Retail Price")
-        slug = cells.text("Sneaker Name", required=True)
-        size = cells.text("Shoe Size", required=True)
-        if cells.errors or sold is None or price is None or slug is None or size is None:
-            return None
+        """Check the row's cells not seen before (seen ones were good) and remember the good ones."""
         day_at, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
-        self.days[raw[day_at]] = (sold, sold.isoformat())
-        self.prices[raw[price_at]] = (price[0], price[1] or "USD", str(price[0]))
-        name = name_from_slug(slug)
-        self.names[raw[name_at]] = (name, name.casefold())
-        self.sizes[raw[size_at]] = size
-        if retail_at is not None:
-            self.retail[raw[retail_at]] = (retail[0], str(retail[0])) if retail else (None, NONE)
-        if release_at is not None:
-            self.releases[raw[release_at]] = (released, released.isoformat()) if released else (None, NONE)
-        if region_at is not None:
+        patterns = self.patterns
+        if (cell := raw[day_at]) not in self.days:
+            sold = cells.day("Order Date", *_pattern(patterns, "Order Date", cells))
+            if sold is not None:
+                self.days[cell] = (sold, sold.isoformat())
+        if release_at is not None and (cell := raw[release_at]) not in self.releases:
+            errors = len(cells.errors)
+            released = cells.day("Release Date", *_pattern(patterns, "Release Date", cells), required=False)
+            if len(cells.errors) == errors:
+                self.releases[cell] = (released, released.isoformat()) if released else (None, NONE)
+        if (cell := raw[price_at]) not in self.prices:
+            price = cells.money("Sale Price", required=True)
+            if price is not None:
+                self.prices[cell] = (price[0], price[1] or "USD", str(price[0]))
+        if retail_at is not None and (cell := raw[retail_at]) not in self.retail:
+            errors = len(cells.errors)
+            retail = cells.money("Retail Price")
+            if len(cells.errors) == errors:
+                self.retail[cell] = (retail[0], str(retail[0])) if retail else (None, NONE)
+        if (cell := raw[name_at]) not in self.names:
+            slug = cells.text("Sneaker Name", required=True)
+            if slug is not None:
+                name = name_from_slug(slug)
+                self.names[cell] = (name, name.casefold())
+        if (cell := raw[size_at]) not in self.sizes:
+            size = cells.text("Shoe Size", required=True)
+            if size is not None:
+                self.sizes[cell] = size
+        if region_at is not None and (cell := raw[region_at]) not in self.regions:
             region = cells.text("Buyer Region")
-            self.regions[raw[region_at]] = (region, region) if region is not None else (None, NONE)
-        return self.record(cells.line, raw)
+            self.regions[cell] = (region, region) if region is not None else (None, NONE)
+        return None if cells.errors else self.record(cells.line, raw)
 
 
 def _pattern(patterns: dict[str, str], column: str, cells: Cells) -> tuple[str, str]:
