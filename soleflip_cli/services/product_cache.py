@@ -84,23 +84,16 @@ class ProductCache:
         keys = list(wanted)
         self._enrich_existing(keys, wanted)
         missing = [k for k in keys if k not in self.products]
-        if missing:
-            self.session.execute(
-                insert(Product),
+        if missing:  # RETURNING gives the new ids: no query to read them back
+            created = self.session.execute(
+                insert(Product).returning(Product.product_key, Product.id),
                 [
                     {"product_key": k, "sku": normalise_sku(wanted[k].sku), **wanted[k].values()}
                     | {"created_at": utcnow(), "updated_at": utcnow()}
                     for k in missing
                 ],
             )
-            self._load_ids(missing)
-
-    def _load_ids(self, keys: Sequence[str]) -> None:
-        for part in _chunks(keys):
-            rows = self.session.execute(
-                select(Product.product_key, Product.id).where(Product.product_key.in_(part))
-            )
-            self.products.update(dict(rows.all()))
+            self.products.update(dict(created.all()))
 
     def _enrich_existing(self, keys: Sequence[str], wanted: dict[str, ProductSpec]) -> None:
         columns = [getattr(Product, c) for c in ENRICHED]
@@ -126,9 +119,9 @@ class ProductCache:
             return
         self._load_variants({p for p, _ in wanted})
         missing = [k for k in wanted if k not in self.variants]
-        if missing:
-            self.session.execute(
-                insert(Variant),
+        if missing:  # RETURNING gives the new ids: no query to read them back
+            created = self.session.execute(
+                insert(Variant).returning(Variant.product_id, Variant.size_norm, Variant.id),
                 [
                     {
                         "product_id": product_id,
@@ -140,10 +133,10 @@ class ProductCache:
                     for product_id, norm in missing
                 ],
             )
-            self._load_variants({p for p, _ in missing}, force=True)
+            self.variants.update({(p, n): i for p, n, i in created})
 
-    def _load_variants(self, product_ids: set[int], *, force: bool = False) -> None:
-        todo = sorted(product_ids if force else product_ids - self._loaded_variants)
+    def _load_variants(self, product_ids: set[int]) -> None:
+        todo = sorted(product_ids - self._loaded_variants)
         for part in _chunks(todo):
             query = select(Variant.product_id, Variant.size_norm, Variant.id).where(
                 Variant.product_id.in_(part)
