@@ -9,8 +9,9 @@ For PostgreSQL and SQLite, each step runs in its own process (so peak RSS is per
   pandas      pandas.read_csv + the same parsing (dates, money) + DataFrame.to_sql into a new table
   parse       reading, typing and validating the rows into records, no database (Python's share)
   floor       INSERT ... SELECT of the already-typed rows into an empty market_sales (no Python):
-              what the table's unique key, index and foreign keys cost on their own; on PostgreSQL
-              also with them taken off and rebuilt afterwards, as a big first load does (bulk_ddl)
+              what the table's unique key, index and foreign keys cost on their own; also with
+              them taken off and rebuilt afterwards, as a big first load does (bulk_ddl; SQLite
+              keeps its foreign keys)
 Times are medians of --repeat runs (wall clock inside the step; psql/sqlite3 as whole commands).
 Targets (issue 3): ours <= 5x psql-copy; ours >= 3x faster than pandas; reimport <= ours.
 Memory: peak RSS of ours on the whole file vs on its first 10,000 rows (bounded by batch size).
@@ -111,16 +112,15 @@ def step_floor(url: str) -> dict[str, Any]:
         began = time.perf_counter()
         conn.execute(text(f"INSERT INTO market_sales ({columns}) SELECT {columns} FROM typed"))
         seconds = time.perf_counter() - began
-        loose = None
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(empty))
-            began = time.perf_counter()
-            loosened = Loosened(conn, Base.metadata.tables["market_sales"])
+        conn.execute(text(empty))
+        began = time.perf_counter()
+        loosened = Loosened(conn, Base.metadata.tables["market_sales"])
+        if engine.dialect.name == "postgresql":  # SQLite cannot drop foreign keys
             loosened.drop_foreign_keys()
-            loosened.drop_keys_and_indexes()
-            conn.execute(text(f"INSERT INTO market_sales ({columns}) SELECT {columns} FROM typed"))
-            loosened.restore()
-            loose = time.perf_counter() - began
+        loosened.drop_keys_and_indexes()
+        conn.execute(text(f"INSERT INTO market_sales ({columns}) SELECT {columns} FROM typed"))
+        loosened.restore()
+        loose = time.perf_counter() - began
         trans.rollback()
     engine.dispose()
     return {"seconds": seconds, "loose": loose}
@@ -202,7 +202,7 @@ def bench_database(name: str, url: str, csv_path: Path, repeat: int, raw_copy: l
         "reimport_peak_mb": max(r["peak_mb"] for r in again),
         "copy": median(copies),
         "floor": median([f["seconds"] for f in floors]),
-        "floor_loose": median([f["loose"] for f in floors]) if floors[0]["loose"] is not None else None,
+        "floor_loose": median([f["loose"] for f in floors]),
         "pandas": median([r["seconds"] for r in pandas]),
         "pandas_peak_mb": max(r["peak_mb"] for r in pandas),
         "rows": ours[0]["rows"],
@@ -296,8 +296,7 @@ def report(results: list[dict[str, Any]], memory: dict[str, dict[str, float]], p
         print(f"  no-change re-import       {r['reimport']:7.2f} s   peak {r['reimport_peak_mb']:6.0f} MB")
         print(f"  psql \\copy, all-text      {r['copy']:7.2f} s")
         print(f"  INSERT of typed rows      {r['floor']:7.2f} s   (the schema's floor: indexes, keys)")
-        if r["floor_loose"] is not None:
-            print(f"  same, keys off + rebuilt  {r['floor_loose']:7.2f} s   (the floor of a big first load)")
+        print(f"  same, keys off + rebuilt  {r['floor_loose']:7.2f} s   (the floor of a big first load)")
         if "sqlite3_import" in r:
             print(f"  sqlite3 .import, all-text {r['sqlite3_import']:7.2f} s   (reference)")
         print(f"  pandas read_csv+to_sql    {r['pandas']:7.2f} s   peak {r['pandas_peak_mb']:6.0f} MB")

@@ -371,8 +371,9 @@ class MarketSale(Base):
 
     __tablename__ = "market_sales"
     __table_args__ = (
-        # Led by row_key, byte-wise on PostgreSQL: a big load rebuilds it fast (migration 0006).
-        UniqueConstraint("row_key", "source"),
+        # A unique index, not a constraint, so SQLite can drop it too for a big first load; led by
+        # row_key, byte-wise on PostgreSQL, so rebuilding it is quick (migration 0006).
+        Index("uq_market_sales_row_key_source", "row_key", "source", unique=True),
         Index("ix_market_sales_product_date", "product_id", "sale_date"),
     )
 

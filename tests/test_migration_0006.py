@@ -19,9 +19,15 @@ CONTEST = (
 KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def _key(engine: Engine) -> tuple[list[str], str | None]:
-    """The unique key's columns and, on PostgreSQL, row_key's collation."""
-    unique = inspect(engine).get_unique_constraints("market_sales")
+def _key(engine: Engine) -> tuple[str, list[str], str | None]:
+    """The unique key (constraint or index, its columns) and, on PostgreSQL, row_key's collation."""
+    found = inspect(engine)
+    constraints = found.get_unique_constraints("market_sales")
+    indexes = [
+        i for i in found.get_indexes("market_sales") if i["unique"] and not i.get("duplicates_constraint")
+    ]
+    unique = [("constraint", c["column_names"]) for c in constraints]
+    unique += [("index", [str(c) for c in i["column_names"]]) for i in indexes]
     assert len(unique) == 1, unique
     collation = None
     if engine.dialect.name == "postgresql":
@@ -32,7 +38,7 @@ def _key(engine: Engine) -> tuple[list[str], str | None]:
                     "WHERE table_name = 'market_sales' AND column_name = 'row_key'"
                 )
             ).scalar_one()
-    return unique[0]["column_names"], collation
+    return unique[0][0], unique[0][1], collation
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -42,20 +48,18 @@ def test_upgrade_keeps_rows_and_reorders_the_key(kind: str, tmp_path: Path) -> N
     with scratch_database(kind, tmp_path) as url:
         engine = db.make_engine(url)
         db.upgrade(engine, "0005_sale_cost_copy")
-        assert _key(engine)[0] == ["source", "row_key"]
+        assert _key(engine) == ("constraint", ["source", "row_key"], None)
         with db.session_scope(engine) as session:
             assert import_file(session, csv_file, fmt="contest").inserted == 2
         db.upgrade(engine)
-        columns, collation = _key(engine)
-        assert columns == ["row_key", "source"]
-        assert collation == ("C" if kind == "postgres" else None)
+        assert _key(engine) == ("index", ["row_key", "source"], "C" if kind == "postgres" else None)
         with db.session_scope(engine) as session:  # the same rows again: found under the new key
             again = import_file(session, csv_file, fmt="contest")
         assert (again.inserted, again.unchanged) == (0, 2)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM market_sales")).scalar_one() == 2
         _downgrade(engine, "0005_sale_cost_copy")
-        assert _key(engine) == (["source", "row_key"], None)  # the database default again
+        assert _key(engine) == ("constraint", ["source", "row_key"], None)  # the database default again
         engine.dispose()
 
 

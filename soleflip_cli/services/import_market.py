@@ -1,7 +1,8 @@
 """Write market sales in bulk: COPY + INSERT … ON CONFLICT on PostgreSQL, INSERT OR IGNORE on SQLite.
 
-A big first load of a source on PostgreSQL (a file longer than the table, none of its rows there yet)
-is copied straight into the table with its keys and indexes off, and they are rebuilt at the end.
+A big first load of a source (a file longer than the table, none of its rows there yet) goes straight
+into the table with its unique key and index off (and its foreign keys, on PostgreSQL), rebuilt at the
+end: building an index once from all rows beats growing it row by row.
 On PostgreSQL one COPY stays open across chunks, so the server stores rows while the next chunk is
 parsed; rows of a product or size not yet known wait (at most PENDING_ROWS) until the COPY is ended
 to create them.
@@ -45,8 +46,8 @@ PG_STAGE = (
 PG_COPY = f"COPY {STAGE} ({_NAMES}) FROM STDIN"
 PG_COPY_DIRECT = f"COPY market_sales ({_NAMES}, import_batch_id) FROM STDIN"
 # How many rows the table has, counting no further than :most.
-PG_ROWS = "SELECT count(*) FROM (SELECT 1 FROM market_sales LIMIT :most) AS head"
-PG_HAS_SOURCE = "SELECT EXISTS (SELECT 1 FROM market_sales WHERE source = :source)"
+TABLE_ROWS = "SELECT count(*) FROM (SELECT 1 FROM market_sales LIMIT :most) AS head"
+HAS_SOURCE = "SELECT EXISTS (SELECT 1 FROM market_sales WHERE source = :source)"
 PG_MERGE = (
     f"INSERT INTO market_sales ({_NAMES}, import_batch_id) "  # noqa: S608
     f"SELECT {_NAMES}, :batch FROM {STAGE} AS s WHERE NOT EXISTS (SELECT 1 FROM market_sales AS m "
@@ -64,7 +65,7 @@ class MarketSalesWriter(ChunkWriter):
         self.session = session
         self.expected_rows = expected_rows
         self.loosened: Loosened | None = None
-        self.direct = False  # copying into market_sales itself (no stage, no conflicts possible)
+        self.direct = False  # rows go into market_sales itself (keys off, no conflicts possible)
         self.batch_id = batch_id
         self.source = source
         self.cache = ProductCache(session)
@@ -74,7 +75,7 @@ class MarketSalesWriter(ChunkWriter):
         self.id_texts: dict[tuple[str, str], str] = {}  # ids as COPY writes them
         self.places: dict[tuple[str, str | None], str] = {}  # currency and region as COPY writes them
         self.postgres = session.get_bind().dialect.name == "postgresql"
-        self.staged = False
+        self.started = False  # _start ran (the first write)
         self.copying: tuple[ExitStack, Copy] | None = None  # the open COPY and what ends it
         self.pending: list[MarketSaleRecord] = []  # rows whose product or size is not created yet
         self.rows = self.inserted = 0
@@ -101,6 +102,8 @@ class MarketSalesWriter(ChunkWriter):
             if len(self.pending) >= PENDING_ROWS:
                 self._copy_pending()
         elif chunk:
+            if not self.started:
+                self._start()
             self._resolve(chunk)
             self._insert_sqlite(chunk)
 
@@ -145,9 +148,8 @@ class MarketSalesWriter(ChunkWriter):
         self.inserted += max(connection.exec_driver_sql(SQLITE_INSERT, rows).rowcount, 0)
 
     def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
-        if not self.staged:  # before any COPY: decides between the table itself and a stage
-            self._start_copy()
-            self.staged = True
+        if not self.started:  # before any COPY: decides between the table itself and a stage
+            self._start()
         # COPY's text format written by hand, one string per chunk: a third of the cost of
         # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
         ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
@@ -210,24 +212,27 @@ class MarketSalesWriter(ChunkWriter):
         text = self.places[(r.currency, r.region)] = f"{_copy_text(r.currency)}\t{_copy_text(r.region)}"
         return text
 
-    def _start_copy(self) -> None:
-        """Loosen the table for a big load (see the module's docstring), else make the stage."""
+    def _start(self) -> None:
+        """Loosen the table for a big load (see the module's docstring); on PostgreSQL else make the stage."""
+        self.started = True
         connection = self.session.connection()
         big = self.expected_rows >= BULK_ROWS
         if (
             big
-            and connection.execute(text(PG_ROWS), {"most": self.expected_rows}).scalar_one()
+            and connection.execute(text(TABLE_ROWS), {"most": self.expected_rows}).scalar_one()
             < self.expected_rows
         ):
             self.loosened = Loosened(connection, Base.metadata.tables["market_sales"])
-            self.loosened.drop_foreign_keys()
-            if not connection.execute(text(PG_HAS_SOURCE), {"source": self.source}).scalar_one():
+            if self.postgres:  # SQLite cannot drop a foreign key
+                self.loosened.drop_foreign_keys()
+            if not connection.execute(text(HAS_SOURCE), {"source": self.source}).scalar_one():
                 # Row keys are unique within a file and none of this source's are stored: nothing to merge.
                 self.loosened.drop_keys_and_indexes()
                 self.direct = True
                 return
-        connection.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
-        connection.execute(text(PG_STAGE))
+        if self.postgres:
+            connection.execute(text(f"DROP TABLE IF EXISTS {STAGE}"))
+            connection.execute(text(PG_STAGE))
 
     def _merge(self) -> int:
         """Insert the staged rows whose keys are new; a loosened (big) load hashes the table's keys."""
@@ -246,15 +251,16 @@ class MarketSalesWriter(ChunkWriter):
             self._copy_pending()
         self._end_copy()
         connection = self.session.connection()
-        if self.postgres and self.staged:
+        if self.postgres and self.started:
             if self.direct:
                 self.inserted = self.rows
             else:
                 self.inserted = self._merge()
                 connection.execute(text(f"DROP TABLE {STAGE}"))
-            if self.loosened is not None:
-                self.loosened.restore()
-            self.staged = False
+        if self.loosened is not None:
+            self.loosened.restore()
+            self.loosened = None
+        self.started = False
         if self.cache_size is not None:
             connection.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
         return Counts(inserted=self.inserted, unchanged=self.rows - self.inserted)
