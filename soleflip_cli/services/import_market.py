@@ -4,8 +4,8 @@ A big first load of a source (a file longer than the table, none of its rows the
 into the table with its unique key and index off (and its foreign keys, on PostgreSQL), rebuilt at the
 end: building an index once from all rows beats growing it row by row.
 On PostgreSQL one COPY stays open across chunks, so the server stores rows while the next chunk is
-parsed; rows of a product or size not yet known wait (at most PENDING_ROWS) until the COPY is ended
-to create them.
+parsed. Rows of a product or size not yet known wait (at most PENDING_ROWS; the COPY is ended first on
+PostgreSQL), so that those are created a few at a time rather than in a round of queries per chunk.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ COLUMNS = ("source", "row_key", "product_id", "variant_id", "sale_date", "sale_p
 STAGE = "soleflip_market_stage"
 SQLITE_CACHE_KIB = -65536
 BULK_ROWS = 10_000  # a PostgreSQL load from this many rows (and more than the table has) loosens it
-PENDING_ROWS = 2_000  # rows waiting for new products or sizes before the COPY is ended to create them
+PENDING_ROWS = 2_000  # rows waiting for new products or sizes before those are created
 _NAMES = ", ".join(COLUMNS)
 # Built from the constants above only (no user input).
 SQLITE_INSERT = (
@@ -94,17 +94,20 @@ class MarketSalesWriter(ChunkWriter):
         return spec
 
     def write(self, records: Sequence[Record]) -> None:
-        """Stream the chunk into the open COPY (PostgreSQL) or resolve and insert it (SQLite)."""
+        """Stream the chunk into the open COPY (PostgreSQL) or insert it (SQLite), new products waiting."""
         chunk = [r for r in records if isinstance(r, MarketSaleRecord)]
         self.rows += len(chunk)
+        if not self.started:  # the first write decides between the table itself and a stage
+            self._start()
+        self._send(chunk)
+        if len(self.pending) >= PENDING_ROWS:
+            self._send_pending()
+
+    def _send(self, chunk: Sequence[MarketSaleRecord]) -> None:
+        """Write the rows whose product and size are known; the others join `pending`."""
         if self.postgres:
             self._copy(chunk)
-            if len(self.pending) >= PENDING_ROWS:
-                self._copy_pending()
-        elif chunk:
-            if not self.started:
-                self._start()
-            self._resolve(chunk)
+        else:
             self._insert_sqlite(chunk)
 
     def _resolve(self, chunk: Sequence[MarketSaleRecord]) -> None:
@@ -117,15 +120,19 @@ class MarketSalesWriter(ChunkWriter):
             for key, (spec, size) in zip(new, pairs, strict=True):
                 ids[key] = self.cache.resolve(spec, size)
 
-    def _insert_sqlite(self, chunk: list[MarketSaleRecord]) -> None:
+    def _insert_sqlite(self, chunk: Sequence[MarketSaleRecord]) -> None:
         # The driver's executemany straight away: SQLAlchemy's per-row parameter handling would
         # cost more than SQLite's insert. Values are bound as SQLite stores them (ISO dates, text
         # numbers that NUMERIC affinity turns into numbers), as SQLAlchemy itself would.
-        source, batch, ids, days = self.source, self.batch_id, self.ids, self.days
+        source, batch, ids, days, pending = self.source, self.batch_id, self.ids, self.days, self.pending
         rows = []
         for r in chunk:
+            found = ids.get((r.name, r.size))
+            if found is None:
+                pending.append(r)
+                continue
+            product_id, variant_id = found
             day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
-            product_id, variant_id = ids[(r.name, r.size)]
             rows.append(
                 (
                     source,
@@ -139,6 +146,8 @@ class MarketSalesWriter(ChunkWriter):
                     batch,
                 )
             )
+        if not rows:
+            return
         connection = self.session.connection()
         if self.cache_size is None:
             # The (row_key, source) index takes random keys: a 64 MiB page cache for this import
@@ -148,8 +157,6 @@ class MarketSalesWriter(ChunkWriter):
         self.inserted += max(connection.exec_driver_sql(SQLITE_INSERT, rows).rowcount, 0)
 
     def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
-        if not self.started:  # before any COPY: decides between the table itself and a stage
-            self._start()
         # COPY's text format written by hand, one string per chunk: a third of the cost of
         # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
         ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
@@ -190,12 +197,12 @@ class MarketSalesWriter(ChunkWriter):
             trace = error.__traceback__ if error else None
             copying[0].__exit__(type(error) if error else None, error, trace)
 
-    def _copy_pending(self) -> None:
-        """End the COPY to create the waiting rows' products and sizes, then send those rows."""
+    def _send_pending(self) -> None:
+        """Create the waiting rows' products and sizes (the COPY ended first), then send those rows."""
         self._end_copy()
         waiting, self.pending = self.pending, []
         self._resolve(waiting)
-        self._copy(waiting)
+        self._send(waiting)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -248,7 +255,7 @@ class MarketSalesWriter(ChunkWriter):
     def finish(self) -> Counts:
         """Move staged rows in (PostgreSQL) and count the rows this batch added."""
         if self.pending:
-            self._copy_pending()
+            self._send_pending()
         self._end_copy()
         connection = self.session.connection()
         if self.postgres and self.started:
