@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date
+from decimal import Decimal
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,8 @@ class MarketSalesWriter(ChunkWriter):
         self.specs: dict[str, ProductSpec] = {}
         self.ids: dict[tuple[str, str], tuple[int, int | None]] = {}
         self.days: dict[date, str] = {}
+        # Prices as text (equal amounts store the same number whichever way they are written).
+        self.prices: dict[Decimal, str] = {}
         self.id_texts: dict[tuple[str, str], str] = {}  # ids as COPY writes them
         self.places: dict[tuple[str, str | None], str] = {}  # currency and region as COPY writes them
         self.postgres = session.get_bind().dialect.name == "postgresql"
@@ -125,6 +128,7 @@ class MarketSalesWriter(ChunkWriter):
         # cost more than SQLite's insert. Values are bound as SQLite stores them (ISO dates, text
         # numbers that NUMERIC affinity turns into numbers), as SQLAlchemy itself would.
         source, batch, ids, days, pending = self.source, self.batch_id, self.ids, self.days, self.pending
+        prices = self.prices
         rows = []
         for r in chunk:
             found = ids.get((r.name, r.size))
@@ -133,6 +137,7 @@ class MarketSalesWriter(ChunkWriter):
                 continue
             product_id, variant_id = found
             day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
+            price = prices.get(r.sale_price) or prices.setdefault(r.sale_price, str(r.sale_price))
             rows.append(
                 (
                     source,
@@ -140,7 +145,7 @@ class MarketSalesWriter(ChunkWriter):
                     product_id,
                     variant_id,
                     day,
-                    str(r.sale_price),
+                    price,
                     r.currency,
                     r.region,
                     batch,
@@ -158,8 +163,9 @@ class MarketSalesWriter(ChunkWriter):
 
     def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
         # COPY's text format written by hand, one string per chunk: a third of the cost of
-        # write_row's per-value adaptation. What repeats (ids, dates, places) is formatted once.
+        # write_row's per-value adaptation. What repeats (ids, dates, prices, places) is formatted once.
         ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
+        prices = self.prices
         head = f"{_copy_text(self.source)}\t"
         tail = f"\t{self.batch_id}\n" if self.direct else "\n"
         lines = []
@@ -175,7 +181,8 @@ class MarketSalesWriter(ChunkWriter):
                 key = _copy_text(key)
             day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
             place = places.get((r.currency, r.region)) or self._place(r)
-            lines.append(f"{head}{key}\t{pair}\t{day}\t{r.sale_price}\t{place}{tail}")
+            price = prices.get(r.sale_price) or prices.setdefault(r.sale_price, str(r.sale_price))
+            lines.append(f"{head}{key}\t{pair}\t{day}\t{price}\t{place}{tail}")
         if lines:
             self._open_copy().write("".join(lines))
 
