@@ -43,6 +43,9 @@ def fit_arima(values: np.ndarray, season: int) -> tuple[Any, str | None]:
     """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+    if values.size and np.ptp(values) == 0:
+        # Nothing for ARIMA to model; some statsmodels releases fit it, others fail: decide here.
+        return None, f"ARIMA needs a series that varies (every period is {values[0]:g})"
     strength = seasonal_strength(values, season)
     seasonal = (1, 0, 1, season) if strength is not None and strength >= SEASONAL_STRENGTH else (0, 0, 0, 0)
     with warnings.catch_warnings():
