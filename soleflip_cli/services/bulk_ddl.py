@@ -3,7 +3,8 @@
 PostgreSQL's advice for populating a database: checking each row against a foreign key costs
 several times the insert itself, while adding the key afterwards checks every row in one join,
 and building an index once from sorted data beats growing it row by row. DDL is transactional
-in PostgreSQL, so a load that fails or is interrupted rolls back to the table as it was.
+in PostgreSQL and SQLite, so a load that fails or is interrupted rolls back to the table as it was
+(SQLite cannot drop a foreign key or a table constraint: only indexes come off there).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 COLUMNS = ("source", "row_key", "product_id", "variant_id", "sale_date", "sale_price", "currency", "region")
 STAGE = "soleflip_market_stage"
 SQLITE_CACHE_KIB = -65536
-BULK_ROWS = 10_000  # a PostgreSQL load from this many rows (and more than the table has) loosens it
+BULK_ROWS = 10_000  # a load from this many rows (and more than the table has) loosens the table
 PENDING_ROWS = 2_000  # rows waiting for new products or sizes before those are created
 _NAMES = ", ".join(COLUMNS)
 # Built from the constants above only (no user input).

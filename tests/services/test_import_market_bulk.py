@@ -1,9 +1,9 @@
-"""Big market-sales loads: PostgreSQL takes the table's keys off and must always put them back.
+"""Big market-sales loads take the table's keys off and must always put them back.
 
-A file of at least BULK_ROWS rows, longer than the table, loads with foreign keys (and, for a first
-load of its source, the unique key and index) dropped; they are rebuilt before the batch commits, and a
-rejected or interrupted file leaves the table exactly as it was. SQLite runs the same files through
-its own path, so every test here runs on both databases.
+A file of at least BULK_ROWS rows, longer than the table, loads with foreign keys dropped (PostgreSQL)
+and, for a first load of its source, the unique key and index dropped (both databases); they are rebuilt
+before the batch commits, and a rejected or interrupted file leaves the table exactly as it was. Every
+test here runs on both databases.
 """
 
 from __future__ import annotations
