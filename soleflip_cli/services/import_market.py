@@ -12,24 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import date
-from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from soleflip_cli.importers.base import MarketSaleRecord, Record
+from soleflip_cli.importers.base import Record
 from soleflip_cli.models import Base
 from soleflip_cli.services.bulk_ddl import Loosened
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
+from soleflip_cli.services.import_market_rows import (
+    NULL,
+    ROW_COLUMNS,
+    MarketChunk,
+    MarketRows,
+    NewPair,
+    copy_text,
+)
 from soleflip_cli.services.product_cache import ProductCache, ProductSpec
 
 if TYPE_CHECKING:
     from psycopg import Copy
 
-COLUMNS = ("source", "row_key", "product_id", "variant_id", "sale_date", "sale_price", "currency", "region")
+# Each row's own columns, then those of its product, size and source (see MarketChunk).
+COLUMNS = (*ROW_COLUMNS, "source", "product_id", "variant_id")
 STAGE = "soleflip_market_stage"
 SQLITE_CACHE_KIB = -65536
 BULK_ROWS = 10_000  # a load from this many rows (and more than the table has) loosens the table
@@ -41,8 +48,8 @@ SQLITE_INSERT = (
     f"VALUES ({', '.join('?' * (len(COLUMNS) + 1))})"
 )
 PG_STAGE = (
-    f"CREATE TEMP TABLE {STAGE} (source text, row_key text, product_id integer, variant_id integer, "
-    "sale_date date, sale_price numeric(14, 2), currency text, region text)"
+    f"CREATE TEMP TABLE {STAGE} (row_key text, sale_date date, sale_price numeric(14, 2), currency text, "
+    "region text, source text, product_id integer, variant_id integer)"
 )
 PG_COPY = f"COPY {STAGE} ({_NAMES}) FROM STDIN"
 PG_COPY_DIRECT = f"COPY market_sales ({_NAMES}, import_batch_id) FROM STDIN"
@@ -59,6 +66,9 @@ PG_MERGE = (
 PG_HASH_MERGE = ("work_mem = '64MB'", "enable_mergejoin = off", "enable_nestloop = off")
 
 
+Row = str | tuple[str | None, ...]  # a MarketChunk row: COPY text (PostgreSQL) or a tuple (SQLite)
+
+
 class MarketSalesWriter(ChunkWriter):
     """Market sales of one file; rows already present (same source and row key) are left alone."""
 
@@ -69,90 +79,79 @@ class MarketSalesWriter(ChunkWriter):
         self.direct = False  # rows go into market_sales itself (keys off, no conflicts possible)
         self.batch_id = batch_id
         self.source = source
-        self.cache = ProductCache(session)
-        self.specs: dict[str, ProductSpec] = {}
-        self.ids: dict[tuple[str, str], tuple[int, int | None]] = {}
-        self.days: dict[date, str] = {}
-        # Prices as text (equal amounts store the same number whichever way they are written).
-        self.prices: dict[Decimal, str] = {}
-        self.id_texts: dict[tuple[str, str], str] = {}  # ids as COPY writes them
-        self.places: dict[tuple[str, str | None], str] = {}  # currency and region as COPY writes them
         self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.encoder = MarketRows(copy=self.postgres)
+        self.cache = ProductCache(session)
+        self.specs: dict[str, ProductSpec] = {}  # by product name: its first row describes it
+        self.wanted: dict[int, tuple[ProductSpec, str]] = {}  # pairs (see MarketChunk) not created yet
+        self.ends: dict[int, Row] = {}  # a pair's source and ids as its rows end
         self.started = False  # _start ran (the first write)
         self.copying: tuple[ExitStack, Copy] | None = None  # the open COPY and what ends it
-        self.pending: list[MarketSaleRecord] = []  # rows whose product or size is not created yet
+        self.pending: list[tuple[Row, int]] = []  # rows (and pairs) whose product or size is not created yet
         self.rows = self.inserted = 0
         self.cache_size: int | None = None
 
-    def _spec(self, record: MarketSaleRecord) -> ProductSpec:
-        spec = self.specs.get(record.name)
+    def _spec(self, pair: NewPair) -> ProductSpec:
+        spec = self.specs.get(pair.name)
         if spec is None:
-            spec = self.specs[record.name] = ProductSpec(
+            spec = self.specs[pair.name] = ProductSpec(
                 sku=None,
-                name=record.name,
-                retail_price=record.retail_price,
-                retail_currency=record.currency if record.retail_price is not None else None,
-                release_date=record.release_date,
+                name=pair.name,
+                retail_price=pair.retail_price,
+                retail_currency=pair.currency if pair.retail_price is not None else None,
+                release_date=pair.release_date,
             )
         return spec
 
     def write(self, records: Sequence[Record]) -> None:
+        """Write a chunk of records (see write_rows)."""
+        self.write_rows(self.encoder.encode(records))
+
+    def write_rows(self, chunk: MarketChunk) -> None:
         """Stream the chunk into the open COPY (PostgreSQL) or insert it (SQLite), new products waiting."""
-        chunk = [r for r in records if isinstance(r, MarketSaleRecord)]
-        self.rows += len(chunk)
+        self.rows += len(chunk.pairs)
+        for pair in chunk.new:
+            self.wanted[pair.index] = (self._spec(pair), pair.size)
         if not self.started:  # the first write decides between the table itself and a stage
             self._start()
-        self._send(chunk)
+        self._send(chunk.rows, chunk.pairs)
         if len(self.pending) >= PENDING_ROWS:
             self._send_pending()
 
-    def _send(self, chunk: Sequence[MarketSaleRecord]) -> None:
+    def _send(self, rows: Sequence[Row], pairs: Sequence[int]) -> None:
         """Write the rows whose product and size are known; the others join `pending`."""
+        ends, pending = self.ends, self.pending
+        ready = []
+        for row, pair in zip(rows, pairs, strict=True):
+            end = ends.get(pair)
+            if end is None:
+                pending.append((row, pair))
+            else:
+                ready.append(row + end)  # type: ignore[operator]  # both str or both tuples
+        if not ready:
+            return
         if self.postgres:
-            self._copy(chunk)
+            self._open_copy().write("".join(cast(list[str], ready)))
         else:
-            self._insert_sqlite(chunk)
+            self._insert_sqlite(cast(list[tuple[str | None, ...]], ready))
 
-    def _resolve(self, chunk: Sequence[MarketSaleRecord]) -> None:
-        """Find or create the products and sizes of the chunk's rows not seen before."""
-        ids = self.ids
-        new = {(r.name, r.size): r for r in chunk if (r.name, r.size) not in ids}
-        if new:
-            pairs = [(self._spec(r), r.size) for r in new.values()]
-            self.cache.prepare(pairs)
-            for key, (spec, size) in zip(new, pairs, strict=True):
-                ids[key] = self.cache.resolve(spec, size)
+    def _resolve(self, pairs: Sequence[int]) -> None:
+        """Find or create the products and sizes of `pairs`."""
+        wanted = [self.wanted.pop(pair) for pair in pairs]
+        self.cache.prepare(wanted)
+        for pair, (spec, size) in zip(pairs, wanted, strict=True):
+            product_id, variant_id = self.cache.resolve(spec, size)
+            if self.postgres:
+                variant = NULL if variant_id is None else str(variant_id)
+                batch = f"\t{self.batch_id}" if self.direct else ""
+                self.ends[pair] = f"\t{copy_text(self.source)}\t{product_id}\t{variant}{batch}\n"
+            else:
+                self.ends[pair] = (self.source, product_id, variant_id, self.batch_id)  # type: ignore[assignment]
 
-    def _insert_sqlite(self, chunk: Sequence[MarketSaleRecord]) -> None:
+    def _insert_sqlite(self, rows: list[tuple[str | None, ...]]) -> None:
         # The driver's executemany straight away: SQLAlchemy's per-row parameter handling would
         # cost more than SQLite's insert. Values are bound as SQLite stores them (ISO dates, text
         # numbers that NUMERIC affinity turns into numbers), as SQLAlchemy itself would.
-        source, batch, ids, days, pending = self.source, self.batch_id, self.ids, self.days, self.pending
-        prices = self.prices
-        rows = []
-        for r in chunk:
-            found = ids.get((r.name, r.size))
-            if found is None:
-                pending.append(r)
-                continue
-            product_id, variant_id = found
-            day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
-            price = prices.get(r.sale_price) or prices.setdefault(r.sale_price, str(r.sale_price))
-            rows.append(
-                (
-                    source,
-                    r.row_key,
-                    product_id,
-                    variant_id,
-                    day,
-                    price,
-                    r.currency,
-                    r.region,
-                    batch,
-                )
-            )
-        if not rows:
-            return
         connection = self.session.connection()
         if self.cache_size is None:
             # The (row_key, source) index takes random keys: a 64 MiB page cache for this import
@@ -160,31 +159,6 @@ class MarketSalesWriter(ChunkWriter):
             self.cache_size = int(connection.exec_driver_sql("PRAGMA cache_size").scalar() or -2000)
             connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
         self.inserted += max(connection.exec_driver_sql(SQLITE_INSERT, rows).rowcount, 0)
-
-    def _copy(self, chunk: Sequence[MarketSaleRecord]) -> None:
-        # COPY's text format written by hand, one string per chunk: a third of the cost of
-        # write_row's per-value adaptation. What repeats (ids, dates, prices, places) is formatted once.
-        ids, id_texts, days, places, pending = self.ids, self.id_texts, self.days, self.places, self.pending
-        prices = self.prices
-        head = f"{_copy_text(self.source)}\t"
-        tail = f"\t{self.batch_id}\n" if self.direct else "\n"
-        lines = []
-        for r in chunk:
-            pair = id_texts.get((r.name, r.size))
-            if pair is None:
-                if (r.name, r.size) not in ids:
-                    pending.append(r)
-                    continue
-                pair = self._id_text(r)
-            key = r.row_key
-            if "\\" in key or not key.isprintable():
-                key = _copy_text(key)
-            day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
-            place = places.get((r.currency, r.region)) or self._place(r)
-            price = prices.get(r.sale_price) or prices.setdefault(r.sale_price, str(r.sale_price))
-            lines.append(f"{head}{key}\t{pair}\t{day}\t{price}\t{place}{tail}")
-        if lines:
-            self._open_copy().write("".join(lines))
 
     def _open_copy(self) -> Copy:
         """The COPY kept open across chunks, started when none is."""
@@ -208,23 +182,14 @@ class MarketSalesWriter(ChunkWriter):
         """Create the waiting rows' products and sizes (the COPY ended first), then send those rows."""
         self._end_copy()
         waiting, self.pending = self.pending, []
-        self._resolve(waiting)
-        self._send(waiting)
+        self._resolve(list(dict.fromkeys(pair for _, pair in waiting)))
+        self._send([row for row, _ in waiting], [pair for _, pair in waiting])
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         """End the open COPY after the scan, failing it when an error stopped the scan."""
         self._end_copy(error)
-
-    def _id_text(self, r: MarketSaleRecord) -> str:
-        product_id, variant_id = self.ids[(r.name, r.size)]
-        text = self.id_texts[(r.name, r.size)] = f"{product_id}\t{NULL if variant_id is None else variant_id}"
-        return text
-
-    def _place(self, r: MarketSaleRecord) -> str:
-        text = self.places[(r.currency, r.region)] = f"{_copy_text(r.currency)}\t{_copy_text(r.region)}"
-        return text
 
     def _start(self) -> None:
         """Loosen the table for a big load (see the module's docstring); on PostgreSQL else make the stage."""
@@ -279,11 +244,3 @@ class MarketSalesWriter(ChunkWriter):
             connection.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
         return Counts(inserted=self.inserted, unchanged=self.rows - self.inserted)
 
-
-NULL = "\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_text(value: str | None) -> str:
-    """A text value as COPY's text format writes it (backslash escapes; NULL is `\\N`)."""
-    return NULL if value is None else value.translate(_ESCAPES)
