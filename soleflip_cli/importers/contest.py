@@ -30,24 +30,43 @@ class ContestImporter:
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """Month-first dates (2- or 4-digit years, fixed by the first row), USD prices."""
+        return self.parse_part(rows, 0, 1)
+
+    def parse_part(self, rows: Rows, part: int, parts: int) -> Iterator[Record | RowError]:
+        """`parse`, of the rows of one part of `parts` (processes sharing the file take one each).
+
+        A row belongs to the part of its day (day number modulo parts), so equal rows, which are
+        numbered by occurrence, stay in one part; bad rows with no readable date, unreadable lines
+        and the header's errors belong to part 0.
+        """
         columns = Columns(rows.header)
         if missing := missing_columns(rows, columns, REQUIRED):
-            yield from missing
+            if part == 0:
+                yield from missing
             return
-        fast = _FastPath(columns)
+        fast = _FastPath(columns, parts)
         width = len(rows.header)
+        days, day_at = fast.days, fast.at[0]
         for item in rows:
             if type(item) is tuple and len(item[1]) == width:
+                known = days.get(item[1][day_at])
+                if known is not None and known[2] != part:
+                    fast.note_release(item[1])
+                    continue
                 record = fast.record(*item)
                 if record is not None:
                     yield record
                     continue
             checked = clean_row(item, width)
             if checked is None or isinstance(checked, RowError):
-                if checked is not None:
+                if checked is not None and part == 0:
                     yield checked
                 continue
             cells = Cells(checked[0], checked[1], columns)
+            owner = fast.day(cells, item[1])  # type: ignore[index]
+            if owner != part and (owner is not None or part != 0):
+                fast.note_release(cells.cells)
+                continue
             record = fast.checked(cells, item[1])  # type: ignore[index]
             if record is None:
                 yield from cells.errors
@@ -62,12 +81,13 @@ class _FastPath:
     `checked` validates a row's new cells and remembers the good ones for `record`.
     """
 
-    def __init__(self, columns: Columns) -> None:
+    def __init__(self, columns: Columns, parts: int = 1) -> None:
         self.columns = columns
+        self.parts = parts
         self.at = [columns.position(n) for n in REQUIRED]
         self.optional = [columns.index(n) for n in ("Retail Price", "Release Date", "Buyer Region")]
         self.patterns: dict[str, str] = {}
-        self.days: dict[str, tuple[date, str]] = {}
+        self.days: dict[str, tuple[date, str, int]] = {}  # cell -> day, its text, its part
         # Optional cells map to (value, its text in the row key); NONE stands for a missing value.
         self.releases: dict[str, tuple[date | None, str]] = {"": (None, NONE)}
         self.prices: dict[str, tuple[Decimal, str, str]] = {}
@@ -81,7 +101,7 @@ class _FastPath:
         day_at, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
         try:
-            sold, day = self.days[cells[day_at]]
+            sold, day, _ = self.days[cells[day_at]]
             price, currency, price_text = self.prices[cells[price_at]]
             name, folded = self.names[cells[name_at]]
             size = self.sizes[cells[size_at]]
@@ -109,15 +129,28 @@ class _FastPath:
             released,
         )
 
+    def day(self, cells: Cells, raw: list[str]) -> int | None:
+        """The part of the row's day, read and remembered if new; None when it is bad (see cells.errors)."""
+        cell = raw[self.at[0]]
+        known = self.days.get(cell)
+        if known is None:
+            sold = cells.day("Order Date", *_pattern(self.patterns, "Order Date", cells))
+            if sold is None:
+                return None
+            known = self.days[cell] = (sold, sold.isoformat(), sold.toordinal() % self.parts)
+        return known[2]
+
+    def note_release(self, raw: list[str]) -> None:
+        """Let a row of another part fix the Release Date pattern, as it would in one process."""
+        at = self.optional[1]
+        if at is not None and "Release Date" not in self.patterns and (value := raw[at].strip()):
+            _fix(self.patterns, "Release Date", value)
+
     def checked(self, cells: Cells, raw: list[str]) -> MarketSaleRecord | None:
-        """Check the row's cells not seen before (seen ones were good) and remember the good ones."""
-        day_at, name_at, price_at, size_at = self.at
+        """Check the row's cells not seen before but its day (see `day`), remembering the good ones."""
+        _, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
         patterns = self.patterns
-        if (cell := raw[day_at]) not in self.days:
-            sold = cells.day("Order Date", *_pattern(patterns, "Order Date", cells))
-            if sold is not None:
-                self.days[cell] = (sold, sold.isoformat())
         if release_at is not None and (cell := raw[release_at]) not in self.releases:
             errors = len(cells.errors)
             released = cells.day("Release Date", *_pattern(patterns, "Release Date", cells), required=False)
@@ -154,5 +187,11 @@ def _pattern(patterns: dict[str, str], column: str, cells: Cells) -> tuple[str, 
         value = cells.raw(column)
         if not value:
             return SHORT_YEAR, "9/1/17"
-        pattern = patterns[column] = LONG_YEAR if len(value.rsplit("/", 1)[-1]) == 4 else SHORT_YEAR
+        pattern = _fix(patterns, column, value)
     return pattern, "9/1/2017" if pattern == LONG_YEAR else "9/1/17"
+
+
+def _fix(patterns: dict[str, str], column: str, value: str) -> str:
+    """Fix the column's pattern from its first value: a 4-digit year or not."""
+    pattern = patterns[column] = LONG_YEAR if len(value.rsplit("/", 1)[-1]) == 4 else SHORT_YEAR
+    return pattern

@@ -13,16 +13,21 @@ from typing import IO, Any, Protocol, Self
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions, choose, reading
-from soleflip_cli.importers.base import Importer, Record, RowError
+from soleflip_cli.importers.base import Importer, Record, RowError, Rows
+from soleflip_cli.services import import_worker
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
 from soleflip_cli.services.import_limits import out_of_bounds
 from soleflip_cli.services.import_market import MarketSalesWriter
+from soleflip_cli.services.import_market_rows import MarketRows
 from soleflip_cli.services.import_payments import PaymentsWriter
 from soleflip_cli.services.import_purchases import PurchasesWriter
 from soleflip_cli.services.import_sales import SalesWriter
 
 MAX_ERRORS = 20  # errors kept for display; all are counted
 CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the file
+# Market sales files from this many lines are parsed in a forked process while this one writes.
+FORK_LINES = 10_000
+MAX_PARTS = 4  # processes sharing the parsing of one file (one per CPU)
 # Objects allocated, net of those freed, between two young-generation collections during an import.
 GC_THRESHOLD = 50_000
 
@@ -129,7 +134,10 @@ def import_file(
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
     with _rare_collections():
         with writer:
-            scan.run(importer.parse(rows), writer, advance)
+            if isinstance(writer, MarketSalesWriter) and _fork(source.lines):
+                scan.run_forked(importer, rows, writer, advance)
+            else:
+                scan.run(importer.parse(rows), writer.write, advance)
         failed = scan.error_count > 0 and not skip_bad_rows
         counts = Counts() if failed else writer.finish()
     if failed or dry_run:
@@ -159,6 +167,11 @@ def import_file(
         attached=counts.attached,
         previous_batch=previous,
     )
+
+
+def _fork(lines: int) -> bool:
+    """Whether a file of `lines` lines is parsed in a forked process (big files, where forks are safe)."""
+    return lines >= FORK_LINES and import_worker.available()
 
 
 @contextmanager
@@ -192,8 +205,13 @@ class _Scan:
         """False once a bad row means the file will be rolled back (nothing more to write)."""
         return self.skip_bad_rows or self.error_count == 0
 
-    def run(self, items: Iterable[Record | RowError], writer: Writer, advance: Callable[[int], None]) -> None:
-        """Feed records to the writer chunk by chunk; after a fatal bad row, only read and count."""
+    def run(
+        self,
+        items: Iterable[Record | RowError],
+        write: Callable[[list[Record]], None],
+        advance: Callable[[int], None],
+    ) -> None:
+        """Feed records to `write` chunk by chunk; after a fatal bad row, only read and count."""
         chunk: list[Record] = []
         writing = True
         for item in items:
@@ -210,12 +228,52 @@ class _Scan:
             if len(chunk) >= CHUNK:
                 self.records += len(chunk)
                 if writing:
-                    writer.write(chunk)
+                    write(chunk)
                 chunk = []
                 advance(item.line)
         self.records += len(chunk)
         if writing and chunk:
-            writer.write(chunk)
+            write(chunk)
+
+    def run_forked(
+        self, importer: Importer, rows: Rows, writer: MarketSalesWriter, advance: Callable[[int], None]
+    ) -> None:
+        """`run` in forked processes that encode the chunks (see MarketRows), written here as they come.
+
+        Parsing, typing and validating take most of an import's time in Python: children do them
+        while this process and the database server store rows. An importer with `parse_part` is
+        shared by one child per CPU (at most MAX_PARTS); each child numbers its products and sizes
+        apart (pair i of child k is k + i * parts).
+        """
+        parse_part = getattr(importer, "parse_part", None)
+        parts = min(MAX_PARTS, import_worker.cores()) if parse_part else 1
+
+        def work(part: int) -> import_worker.Work:
+            def scan(send: Callable[[object], None]) -> tuple[list[RowError], int, int, int]:
+                encoder = MarketRows(writer.postgres, first=part, step=parts)
+                items = parse_part(rows, part, parts) if parse_part else importer.parse(rows)
+                self.run(items, lambda chunk: send(encoder.encode(chunk)), send)
+                return self.errors, self.error_count, self.rejected, self.records
+
+            return scan
+
+        lines = [0] * parts
+
+        def receive(part: int, message: object) -> None:
+            if isinstance(message, int):
+                before, lines[part] = min(lines), message
+                if min(lines) > before:
+                    advance(min(lines))
+            else:
+                writer.write_rows(message)  # type: ignore[arg-type]  # the children send only these
+
+        errors: list[RowError] = []
+        for found, count, rejected, records in import_worker.run([work(p) for p in range(parts)], receive):
+            errors.extend(found)
+            self.error_count += count
+            self.rejected += rejected
+            self.records += records
+        self.errors = sorted(errors, key=lambda e: e.line)[:MAX_ERRORS]  # the first ones, as in one process
 
     def add_error(self, error: RowError) -> None:
         self.error_count += 1

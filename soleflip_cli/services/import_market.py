@@ -243,4 +243,3 @@ class MarketSalesWriter(ChunkWriter):
         if self.cache_size is not None:
             connection.exec_driver_sql(f"PRAGMA cache_size={self.cache_size}")
         return Counts(inserted=self.inserted, unchanged=self.rows - self.inserted)
-

@@ -48,8 +48,9 @@ class MarketChunk:
 class MarketRows:
     """Encodes records chunk by chunk, numbering each distinct product and size once per file."""
 
-    def __init__(self, copy: bool) -> None:
+    def __init__(self, copy: bool, first: int = 0, step: int = 1) -> None:
         self.copy = copy  # COPY text lines (PostgreSQL) rather than tuples (SQLite)
+        self.first, self.step = first, step  # pairs are numbered first, first + step, ...
         self.pairs: dict[tuple[str, str], int] = {}
         self.days: dict[date, str] = {}
         # Prices as text (equal amounts store the same number whichever way they are written).
@@ -68,7 +69,7 @@ class MarketRows:
                 continue
             pair = pairs.get((r.name, r.size))
             if pair is None:
-                pair = pairs[(r.name, r.size)] = len(pairs)
+                pair = pairs[(r.name, r.size)] = self.first + len(pairs) * self.step
                 new.append(NewPair(pair, r.name, r.size, r.currency, r.retail_price, r.release_date))
             indexes.append(pair)
             day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())

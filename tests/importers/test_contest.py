@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from soleflip_cli.importers.base import MarketSaleRecord, digest
+from soleflip_cli.importers import ImportOptions, choose, reading
+from soleflip_cli.importers.base import MarketSaleRecord, Record, RowError, digest
 from tests.importers.conftest import FIXTURES, parse_path
 
 
@@ -80,3 +81,41 @@ def test_missing_optional_cells(write: Callable[..., Path]) -> None:
         row.row_key
         == digest("2017-09-01", "nike zoom fly off-white", Decimal("300.00"), "10", None, None, None) + ":1"
     )
+
+
+def _parts(path: Path, parts: int) -> list[list[Record | RowError]]:
+    source = reading.prepare(path, path.name)
+    out = []
+    for part in range(parts):
+        importer, rows = choose(source, "contest", None, ImportOptions())
+        out.append(list(importer.parse_part(rows, part, parts)))  # type: ignore[attr-defined]
+    return out
+
+
+def test_parts_together_are_the_whole_file(write: Callable[..., Path]) -> None:
+    """Processes sharing a file (see services.import_worker) each parse a part: same records, same errors."""
+    header = "Order Date,Brand,Sneaker Name,Sale Price,Retail Price,Release Date,Shoe Size,Buyer Region\n"
+    lines = [header]
+    for n in range(300):
+        day = f"{1 + n % 12}/{1 + n % 5}/18"
+        # Row 7 fixes the pattern (2-digit years) for every part, those it belongs to or not.
+        release = "" if n < 7 else ("9/24/16" if n == 7 or n % 3 == 0 else "9/24/2016")
+        price = "$oops" if n == 120 else f"${200 + n % 3}"
+        cells = f"{day},Nike,Air-Jordan-1-Retro-High-Chicago,{price},$170,{release},{4 + n % 2},Ohio"
+        lines.append(("13/45/18" + cells[cells.index(",") :]) if n == 200 else cells)
+        lines.append("\n")
+        if n % 40 == 0:
+            lines.append(f"{day},Nike,Air-Jordan-1\n")  # too few fields
+    path = write("".join(lines))
+    whole = [item for part in _parts(path, 1) for item in part]
+    for parts in (2, 3):
+        split = _parts(path, parts)
+        assert all(split), "every part has rows"
+        joined = sorted((i for p in split for i in p), key=lambda i: i.line)
+        assert joined == whole  # records (keys with their occurrence numbers) and errors alike
+    errors = [e for e in whole if isinstance(e, RowError)]
+    assert {e.column for e in errors} == {None, "Release Date", "Sale Price", "Order Date"}
+    releases = sum(isinstance(e, RowError) and e.column == "Release Date" for e in whole)
+    assert releases == sum(1 for n in range(8, 300) if n % 3)
+    keys = [r.row_key for r in whole if isinstance(r, MarketSaleRecord)]
+    assert len(keys) > 100 and max(int(k.rsplit(":", 1)[1]) for k in keys) >= 3

@@ -97,22 +97,45 @@ def stop_when(
 
 
 def kill(proc: subprocess.Popen[Any]) -> None:
-    """`kill -9` and reap."""
+    """`kill -9` and reap; its children (an import's parsing process) must end within seconds too."""
+    orphans = children(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    deadline = time.monotonic() + 10
+    while (left := [pid for pid in orphans if _alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes {left} outlived the killed {proc.pid}"
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting to be reaped has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def read_position(pid: int, path: Path) -> int | None:
-    """The file offset of `pid`'s open descriptor on `path` (Linux /proc), None when it has none."""
-    try:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            if os.readlink(fd) == str(path):
-                info = Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text()
-                match = re.search(r"^pos:\s*(\d+)", info, re.M)
-                return int(match[1]) if match else None
-    except OSError:  # the process or the descriptor went away between the calls
-        return None
+    """The file offset of a descriptor on `path` held by `pid` or its children (a big import parses
+    in a forked child), None when they hold none (Linux /proc)."""
+    for process in (pid, *children(pid)):
+        try:
+            for fd in Path(f"/proc/{process}/fd").iterdir():
+                if os.readlink(fd) == str(path):
+                    info = Path(f"/proc/{process}/fdinfo/{fd.name}").read_text()
+                    match = re.search(r"^pos:\s*(\d+)", info, re.M)
+                    return int(match[1]) if match else None
+        except OSError:  # the process or the descriptor went away between the calls
+            continue
     return None
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc), empty when it has none or is gone."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
 
 
 def sqlite_integrity(path: Path) -> str:

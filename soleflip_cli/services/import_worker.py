@@ -1,0 +1,122 @@
+"""Run a file's parsing in forked processes while this one writes: reading and storing overlap.
+
+Each child gets a copy of this process (importer, options, file) by fork and sends back plain
+messages through a pipe: what child i sends reaches `receive(i, message)` here, in its order, then
+what its work returned. An exception in a child is raised here (KeyboardInterrupt included); a child
+that dies without a word raises WorkerError. Here, any exception (Ctrl-C while waiting, a database
+error) kills the children before it propagates, so nothing is left running and the caller's
+transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection, Pipe, wait
+from typing import Any, cast
+
+PIPE_BYTES = 1 << 20  # the pipe's buffer (Linux lets it grow to 1 MiB): the child runs chunks ahead
+
+
+class WorkerError(RuntimeError):
+    """The parsing process failed in a way that could not be sent back (killed, out of memory)."""
+
+
+def cores() -> int:
+    """CPUs this process may run on (its affinity, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+def available() -> bool:
+    """Whether forking pays and is safe: Linux (macOS forks are unsafe with its libraries), 2+ CPUs."""
+    return sys.platform == "linux" and hasattr(os, "fork") and cores() > 1
+
+
+Work = Callable[[Callable[[Any], None]], Any]
+
+
+def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]:
+    """Each `works[i](send)` in a forked child; `send(message)` there is `receive(i, message)` here.
+
+    Returns the works' results, in order.
+    """
+    pids: list[int] = []
+    readers: dict[Connection, int] = {}
+    results: dict[int, Any] = {}
+    try:
+        for index, work in enumerate(works):
+            reader, writer = Pipe(duplex=False)
+            with contextlib.suppress(OSError, AttributeError):  # best effort: a bigger pipe, fewer stalls
+                import fcntl
+
+                fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the child (its work is covered through the results)
+                for other in (reader, *readers):
+                    other.close()
+                _child(work, writer)
+            pids.append(pid)
+            writer.close()
+            readers[reader] = index
+        while readers:
+            for ready in wait(list(readers)):
+                reader = cast(Connection, ready)
+                index = readers[reader]
+                try:
+                    kind, payload = reader.recv()
+                except EOFError:
+                    raise WorkerError("the import's parsing process stopped without finishing") from None
+                if kind == "item":
+                    receive(index, payload)
+                elif kind == "done":
+                    results[index] = payload
+                    del readers[reader]
+                    reader.close()
+                else:
+                    raise payload
+    finally:
+        for reader in readers:
+            reader.close()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)  # done children are exiting anyway
+            os.waitpid(pid, 0)
+    return [results[i] for i in range(len(works))]
+
+
+def _child(work: Work, writer: Connection) -> None:  # pragma: no cover
+    """Do the work, send its result or its exception, and leave without running any cleanup.
+
+    os._exit skips atexit handlers and finalizers, which belong to the parent: its database
+    connection, inherited here, must not be closed or written to by this process.
+    """
+    gc.freeze()  # inherited objects stay untouched (never scanned, their pages never copied)
+    code = 0
+    try:
+        result = work(lambda message: writer.send(("item", message)))
+        writer.send(("done", result))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+        code = 1
+        with contextlib.suppress(BaseException):
+            writer.send(("raise", _portable(exc)))
+    finally:
+        os._exit(code)
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """The exception itself if it pickles, else a WorkerError with its traceback."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, just made
+    except Exception:  # noqa: BLE001 - whatever stops it from pickling
+        text = "".join(traceback.format_exception(exc))
+        return WorkerError(f"the import's parsing process failed:\n{text}")
+    return exc
