@@ -111,23 +111,36 @@ def test_an_error_here_stops_the_child() -> None:
     assert children(os.getpid()) == []
 
 
+def test_a_child_per_cpu_but_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cpus, parts, forks in ((1, 1, False), (2, 1, True), (3, 2, True), (16, import_.MAX_PARTS, True)):
+        monkeypatch.setattr(import_worker, "cores", lambda cpus=cpus: cpus)
+        assert (import_._parts(), import_worker.available()) == (parts, forks)
+
+
 # ---- whole imports, forked or not ------------------------------------------------------------------
 
 ROWS = 3000  # small: the fork is forced by lowering FORK_LINES
 
 
+@pytest.fixture(params=[2, 3], ids=["1 child", "2 children"])
+def cpus(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The CPUs the import sees: a child per CPU but one (see import_._parts)."""
+    monkeypatch.setattr(import_worker, "cores", lambda: request.param)
+    return int(request.param)
+
+
 def _import(session: Session, path: Path, fork: bool, mp: pytest.MonkeyPatch, **kw: Any) -> ImportResult:
     mp.setattr(import_, "FORK_LINES", 0 if fork else 10**9)
-    forked: list[bool] = []
-    original = import_._Scan.run_forked
+    forks: list[int] = []
+    original = import_worker.run
 
-    def spy(self: Any, *args: Any) -> None:
-        forked.append(True)
-        original(self, *args)
+    def spy(works: Any, receive: Any) -> Any:
+        forks.append(len(works))
+        return original(works, receive)
 
-    mp.setattr(import_._Scan, "run_forked", spy)
+    mp.setattr(import_worker, "run", spy)
     result = import_file(session, path, fmt="contest", **kw)
-    assert forked == ([True] if fork else [])
+    assert forks == ([import_worker.cores() - 1] if fork else [])
     return result
 
 
@@ -149,7 +162,7 @@ def _stored(session: Session) -> list[tuple[Any, ...]]:
 
 
 def test_forked_and_in_process_imports_store_the_same_rows(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int
 ) -> None:
     path = _contest(tmp_path / "a.csv", 0, ROWS)
     monkeypatch.setattr(import_, "CHUNK", 500)  # several chunks in each child: progress to report
@@ -169,7 +182,7 @@ def test_forked_and_in_process_imports_store_the_same_rows(
 
 
 def test_forked_import_reports_bad_rows_like_in_process(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int
 ) -> None:
     path = _contest(tmp_path / "bad.csv", 0, ROWS, bad_line=ROWS - 10)
     results = [_import(session, path, fork, monkeypatch) for fork in (True, False)]
@@ -185,7 +198,7 @@ def test_forked_import_reports_bad_rows_like_in_process(
 
 
 def test_a_failure_in_the_forked_parse_writes_nothing(
-    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int
 ) -> None:
     path = _contest(tmp_path / "a.csv", 0, ROWS)
     calls = 0
