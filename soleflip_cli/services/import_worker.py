@@ -59,12 +59,7 @@ def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]
                 import fcntl
 
                 fcntl.fcntl(writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the child (its work is covered through the results)
-                for other in (reader, *readers):
-                    other.close()
-                _child(work, writer)
-            pids.append(pid)
+            _fork(work, writer, (reader, *readers), pids)
             writer.close()
             readers[reader] = index
         while readers:
@@ -91,6 +86,30 @@ def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]
                 os.kill(pid, signal.SIGKILL)  # done children are exiting anyway
             os.waitpid(pid, 0)
     return [results[i] for i in range(len(works))]
+
+
+def _fork(work: Work, writer: Connection, others: Sequence[Connection], pids: list[int]) -> None:
+    """Fork a child doing `work`, its pid added to `pids`. Ctrl-C waits until that is done.
+
+    A KeyboardInterrupt raised in the child before it is inside `_child` would unwind through
+    this process's code (its finally blocks, its transaction) in the child; one raised here
+    between fork and the pid being recorded would leave the child unkilled.
+    """
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+        if pid:
+            pids.append(pid)
+        else:  # pragma: no cover - the child (its work is covered through the results)
+            try:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                for other in others:
+                    other.close()
+                _child(work, writer)
+            finally:
+                os._exit(1)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _child(work: Work, writer: Connection) -> None:  # pragma: no cover

@@ -83,13 +83,21 @@ def run(argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
 
 
 def stop_when(
-    proc: subprocess.Popen[Any], ready: Callable[[], bool], what: str, timeout: float = 120
+    proc: subprocess.Popen[Any],
+    ready: Callable[[], bool],
+    what: str,
+    timeout: float = 120,
+    stop: Callable[[], None] | None = None,
 ) -> None:
-    """SIGSTOP `proc` as soon as `ready()` holds (polled every 2 ms); fail if it ends or times out first."""
+    """SIGSTOP `proc` (or call `stop`) as soon as `ready()` holds (polled every 2 ms); fail if it
+    ends or times out first."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
         if ready():
-            proc.send_signal(signal.SIGSTOP)
+            if stop is None:
+                proc.send_signal(signal.SIGSTOP)
+            else:
+                stop()
             return
         time.sleep(0.002)
     kill(proc)
@@ -102,12 +110,12 @@ def kill(proc: subprocess.Popen[Any]) -> None:
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 10
-    while (left := [pid for pid in orphans if _alive(pid)]) and time.monotonic() < deadline:
+    while (left := [pid for pid in orphans if alive(pid)]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not left, f"processes {left} outlived the killed {proc.pid}"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether `pid` runs (a zombie waiting to be reaped has ended)."""
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"

@@ -8,6 +8,8 @@ is compared with the state before; a re-run then imports the file whole.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,10 +19,13 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from soleflip_cli.importers.reading import CHUNK
+from soleflip_cli.services import import_worker
 from tests.conftest import Cli
 from tests.dbtools_data import contents
 from tests.importers.conftest import FIXTURES
 from tests.reliability.procs import (
+    alive,
+    children,
     contest_file,
     kill,
     read_position,
@@ -94,3 +99,29 @@ def test_kill_9_mid_import_leaves_the_database_as_it_was(cli: Cli, db_url: str, 
     assert len(after["import_batches"]) == len(before["import_batches"]) + 1 + whole
     for table in ("sales", "sale_fees", "inventory_items", "suppliers"):
         assert after[table] == before[table]
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_import_exits_130_and_leaves_the_database_as_it_was(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    """Ctrl-C reaches the whole foreground process group: the import and its parsing process."""
+    _seed(cli)
+    big = contest_file(tmp_path / "market.csv", ROWS)
+    before = contents(db_url)
+    argv = soleflip(db_url, "import", "csv", str(big))
+    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    workers: list[int] = []
+
+    def ctrl_c() -> None:
+        workers.extend(children(proc.pid))
+        os.killpg(proc.pid, signal.SIGINT)
+
+    stop_when(proc, lambda: _mid_rows(proc.pid, big, big.stat().st_size), "the import half-way", stop=ctrl_c)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert bool(workers) == import_worker.available()
+    assert not [pid for pid in workers if alive(pid)]
+    assert contents(db_url) == before
+    assert _import(db_url, big)["inserted"] == ROWS
