@@ -266,13 +266,14 @@ class _Scan:
 
             return scan
 
-        lines = [0] * parts
+        read = 0  # the furthest line a child has read (each reads every line)
 
         def receive(part: int, message: object) -> None:
+            nonlocal read
             if isinstance(message, int):
-                before, lines[part] = min(lines), message
-                if min(lines) > before:
-                    advance(min(lines))
+                if message > read:
+                    read = message
+                    advance(read)
             else:
                 writer.write_rows(message)  # type: ignore[arg-type]  # the children send only these
 

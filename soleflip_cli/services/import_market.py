@@ -6,6 +6,8 @@ end: building an index once from all rows beats growing it row by row.
 On PostgreSQL one COPY stays open across chunks, so the server stores rows while the next chunk is
 parsed. Rows of a product or size not yet known wait (at most PENDING_ROWS; the COPY is ended first on
 PostgreSQL), so that those are created a few at a time rather than in a round of queries per chunk.
+Rows come as MarketChunks (import_market_rows), encoded here or by forked parsing processes
+(import_worker), naming their product and size by number: their ids are appended here.
 """
 
 from __future__ import annotations
