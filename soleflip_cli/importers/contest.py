@@ -46,11 +46,10 @@ class ContestImporter:
             return
         fast = _FastPath(columns, parts)
         width = len(rows.header)
-        days, day_at = fast.days, fast.at[0]
+        days, day_at, split = fast.days, fast.at[0], parts > 1
         for item in rows:
             if type(item) is tuple and len(item[1]) == width:
-                known = days.get(item[1][day_at])
-                if known is not None and known[2] != part:
+                if split and (known := days.get(item[1][day_at])) is not None and known[2] != part:
                     fast.note_release(item[1])
                     continue
                 record = fast.record(*item)
