@@ -18,6 +18,7 @@ from soleflip_cli.secrets import SECRET_FILE, FileStore
 from tests.conftest import Cli
 from tests.fake_stockx import FakeStockX
 from tests.pricing_data import listed_on_stockx, logged_in_store
+from tests.reliability.procs import ctrl_c_default
 from tests.test_cli_price import seed
 
 APPLY = ("price", "apply", "--all", "--strategy", "match-lowest")
@@ -128,7 +129,14 @@ def test_interrupted_run_resumes_without_a_second_patch(
         }
     )
     argv = [sys.executable, "-m", "soleflip_cli", "--db", cli.url or "", *APPLY, "--yes"]
-    proc = subprocess.Popen(argv, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        argv,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_default,
+    )
     try:
         deadline = time.monotonic() + 60
         while fake_stockx.count("/v2/selling/listings/", "GET") < 2 and time.monotonic() < deadline:

@@ -115,6 +115,13 @@ def kill(proc: subprocess.Popen[Any]) -> None:
     assert not left, f"processes {left} outlived the killed {proc.pid}"
 
 
+def ctrl_c_default() -> None:
+    """Popen's preexec_fn: SIGINT raises KeyboardInterrupt in the child however the tests were started
+    (a shell running them in the background without job control ignores SIGINT, and the children
+    would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def alive(pid: int) -> bool:
     """Whether `pid` runs (a zombie waiting to be reaped has ended)."""
     try:

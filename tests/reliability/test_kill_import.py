@@ -27,6 +27,7 @@ from tests.reliability.procs import (
     alive,
     children,
     contest_file,
+    ctrl_c_default,
     kill,
     read_position,
     run,
@@ -110,7 +111,9 @@ def test_ctrl_c_mid_import_exits_130_and_leaves_the_database_as_it_was(
     big = contest_file(tmp_path / "market.csv", ROWS)
     before = contents(db_url)
     argv = soleflip(db_url, "import", "csv", str(big))
-    proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        argv, stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=ctrl_c_default
+    )
     workers: list[int] = []
 
     def ctrl_c() -> None:
