@@ -142,6 +142,11 @@ class MarketSaleRecord:
     release_date: date | None = None
 
 
+# A market sale as an encoder takes it (see ContestImporter.encode_part): row key, sale date and its
+# ISO text, sale price and its text, currency, region, product name, size, retail price, release date.
+MarketValues = tuple[str, date, str, Decimal, str, str, str | None, str, str, Decimal | None, date | None]
+
+
 @dataclass(slots=True)
 class PaymentRecord:
     """One line of a payments report (eBay): an order's fees and payout, a refund, a payout."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from hashlib import blake2b
+from typing import Any
 
 from soleflip_cli.catalog import name_from_slug
-from soleflip_cli.importers.base import MarketSaleRecord, Record, RowError, Rows, Target
+from soleflip_cli.importers.base import (
+    MarketSaleRecord,
+    MarketValues,
+    Record,
+    RowError,
+    Rows,
+    Target,
+)
 from soleflip_cli.importers.fields import Cells, Columns, clean_row, missing_columns
 
 REQUIRED = ("Order Date", "Sneaker Name", "Sale Price", "Shoe Size")
@@ -39,22 +47,58 @@ class ContestImporter:
         numbered by occurrence, stay in one part; bad rows with no readable date, unreadable lines
         and the header's errors belong to part 0.
         """
+        return self._parse(rows, part, parts)  # type: ignore[return-value]  # no ints without `add`
+
+    def encode_part(
+        self,
+        rows: Rows,
+        part: int,
+        parts: int,
+        add: Callable[[MarketValues], None],
+        fits: Callable[[MarketSaleRecord], bool],
+        every: int,
+    ) -> Iterator[Record | RowError | int]:
+        """`parse_part` for an encoder, without a record per row (a 100k-row file's hot path).
+
+        A row whose cells were all seen before in rows that `fits` (the database's limits) goes to
+        `add`; after every `every` of those the line read is yielded. Other rows come as records,
+        for the caller to check and add, or as errors, as from `parse_part`.
+        """
+        return self._parse(rows, part, parts, fits, add, every)
+
+    def _parse(
+        self,
+        rows: Rows,
+        part: int,
+        parts: int,
+        fits: Callable[[MarketSaleRecord], bool] | None = None,
+        add: Callable[[MarketValues], None] | None = None,
+        every: int = 0,
+    ) -> Iterator[Record | RowError | int]:
         columns = Columns(rows.header)
         if missing := missing_columns(rows, columns, REQUIRED):
             if part == 0:
                 yield from missing
             return
-        fast = _FastPath(columns, parts)
+        fast = _FastPath(columns, parts, fits)
         width = len(rows.header)
         days, day_at, split = fast.days, fast.at[0], parts > 1
+        added = 0
         for item in rows:
             if type(item) is tuple and len(item[1]) == width:
                 if split and (known := days.get(item[1][day_at])) is not None and known[2] != part:
                     fast.note_release(item[1])
                     continue
-                record = fast.record(*item)
-                if record is not None:
-                    yield record
+                values = fast.values(item[1])
+                if values is not None:
+                    if add is None:
+                        yield _record(item[0], values)
+                        continue
+                    add(values)
+                    added += 1
+                    if added == every:
+                        yield item[0]
+                        added = 0
                     continue
             checked = clean_row(item, width)
             if checked is None or isinstance(checked, RowError):
@@ -73,30 +117,38 @@ class ContestImporter:
                 yield record
 
 
+def _record(line: int, v: MarketValues) -> MarketSaleRecord:
+    return MarketSaleRecord(line, v[0], v[7], v[8], v[1], v[3], v[5], v[6], v[9], v[10])
+
+
 class _FastPath:
     """100k-row files repeat their dates, prices and names: each distinct cell is parsed once.
 
-    `record` builds a row from raw cells seen before (and validated) or returns None;
-    `checked` validates a row's new cells and remembers the good ones for `record`.
+    `values` gives a row's values from raw cells seen before (and validated) or None; `checked`
+    validates a row's new cells and remembers them for `values` when the row is good and `fits`.
     """
 
-    def __init__(self, columns: Columns, parts: int = 1) -> None:
+    def __init__(
+        self, columns: Columns, parts: int = 1, fits: Callable[[MarketSaleRecord], bool] | None = None
+    ) -> None:
         self.columns = columns
         self.parts = parts
+        self.fits = fits
         self.at = [columns.position(n) for n in REQUIRED]
         self.optional = [columns.index(n) for n in ("Retail Price", "Release Date", "Buyer Region")]
         self.patterns: dict[str, str] = {}
         self.days: dict[str, tuple[date, str, int]] = {}  # cell -> day, its text, its part
         # Optional cells map to (value, its text in the row key); NONE stands for a missing value.
         self.releases: dict[str, tuple[date | None, str]] = {"": (None, NONE)}
-        self.prices: dict[str, tuple[Decimal, str, str]] = {}
+        self.prices: dict[str, tuple[Decimal, str, str]] = {}  # cell -> price, currency, text
         self.retail: dict[str, tuple[Decimal | None, str]] = {"": (None, NONE)}
-        self.names: dict[str, tuple[str, str]] = {}
+        self.names: dict[str, tuple[str, str]] = {}  # cell -> name, folded
         self.sizes: dict[str, str] = {}
         self.regions: dict[str, tuple[str | None, str]] = {"": (None, NONE)}
         self.seen: dict[str, int] = {}  # identity hash -> rows with it so far (see base.Occurrences)
 
-    def record(self, line: int, cells: list[str]) -> MarketSaleRecord | None:
+    def values(self, cells: list[str]) -> MarketValues | None:
+        """The row's values when every cell is known, else None."""
         day_at, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
         try:
@@ -111,22 +163,15 @@ class _FastPath:
             region, region_text = self.regions[cells[region_at]] if region_at is not None else (None, NONE)
         except KeyError:
             return None
+        key = self.key((day, folded, price_text, size, region_text, retail_text, released_text))
+        return key, sold, day, price, price_text, currency, region, name, size, retail, released
+
+    def key(self, parts: tuple[str, ...]) -> str:
+        """The row key: a hash of its values and its occurrence among equal rows (see base.Occurrences)."""
         # The text digest(day, folded, price, size, region, retail, released) hashes: keys stay stable.
-        text = "\x1f".join((day, folded, price_text, size, region_text, retail_text, released_text))
-        identity = blake2b(text.encode(), digest_size=16).hexdigest()
+        identity = blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
         count = self.seen[identity] = self.seen.get(identity, 0) + 1
-        return MarketSaleRecord(
-            line,
-            f"{identity}:{count}",
-            name,
-            size,
-            sold,
-            price,
-            currency,
-            region,
-            retail,
-            released,
-        )
+        return f"{identity}:{count}"
 
     def day(self, cells: Cells, raw: list[str]) -> int | None:
         """The part of the row's day, read and remembered if new; None when it is bad (see cells.errors)."""
@@ -146,37 +191,65 @@ class _FastPath:
             _fix(self.patterns, "Release Date", value)
 
     def checked(self, cells: Cells, raw: list[str]) -> MarketSaleRecord | None:
-        """Check the row's cells not seen before but its day (see `day`), remembering the good ones."""
+        """The row's record, its cells not seen before validated (but its day: see `day`); None when bad."""
         _, name_at, price_at, size_at = self.at
         retail_at, release_at, region_at = self.optional
-        patterns = self.patterns
-        if release_at is not None and (cell := raw[release_at]) not in self.releases:
-            errors = len(cells.errors)
-            released = cells.day("Release Date", *_pattern(patterns, "Release Date", cells), required=False)
-            if len(cells.errors) == errors:
-                self.releases[cell] = (released, released.isoformat()) if released else (None, NONE)
-        if (cell := raw[price_at]) not in self.prices:
-            price = cells.money("Sale Price", required=True)
-            if price is not None:
-                self.prices[cell] = (price[0], price[1] or "USD", str(price[0]))
-        if retail_at is not None and (cell := raw[retail_at]) not in self.retail:
-            errors = len(cells.errors)
-            retail = cells.money("Retail Price")
-            if len(cells.errors) == errors:
-                self.retail[cell] = (retail[0], str(retail[0])) if retail else (None, NONE)
-        if (cell := raw[name_at]) not in self.names:
-            slug = cells.text("Sneaker Name", required=True)
-            if slug is not None:
-                name = name_from_slug(slug)
-                self.names[cell] = (name, name.casefold())
-        if (cell := raw[size_at]) not in self.sizes:
-            size = cells.text("Shoe Size", required=True)
-            if size is not None:
-                self.sizes[cell] = size
-        if region_at is not None and (cell := raw[region_at]) not in self.regions:
-            region = cells.text("Buyer Region")
-            self.regions[cell] = (region, region) if region is not None else (None, NONE)
-        return None if cells.errors else self.record(cells.line, raw)
+        found: list[tuple[dict[str, Any], str, Any]] = []  # new cells, remembered if the row is good
+
+        def known(cache: dict[str, Any], at: int | None, read: Callable[[], Any]) -> Any:
+            if at is None:
+                return None, NONE
+            value = cache.get(raw[at])
+            if value is None and (value := read()) is not None:
+                found.append((cache, raw[at], value))
+            return value
+
+        released = known(self.releases, release_at, lambda: self._release(cells))
+        price = known(self.prices, price_at, lambda: self._price(cells))
+        retail = known(self.retail, retail_at, lambda: self._retail(cells))
+        name = known(self.names, name_at, lambda: self._name(cells))
+        size = known(self.sizes, size_at, lambda: cells.text("Shoe Size", required=True))
+        region = known(self.regions, region_at, lambda: _region(cells.text("Buyer Region")))
+        if cells.errors:
+            return None
+        sold, day, _ = self.days[raw[self.at[0]]]
+        key = self.key((day, name[1], price[2], size, region[1], retail[1], released[1]))
+        record = MarketSaleRecord(
+            cells.line, key, name[0], size, sold, price[0], price[1], region[0], retail[0], released[0]
+        )
+        if self.fits is None or self.fits(record):
+            for cache, cell, value in found:
+                cache[cell] = value
+        return record
+
+    def _release(self, cells: Cells) -> tuple[date | None, str] | None:
+        errors = len(cells.errors)
+        released = cells.day("Release Date", *_pattern(self.patterns, "Release Date", cells), required=False)
+        if len(cells.errors) > errors:
+            return None
+        return (released, released.isoformat()) if released else (None, NONE)
+
+    def _price(self, cells: Cells) -> tuple[Decimal, str, str] | None:
+        price = cells.money("Sale Price", required=True)
+        return None if price is None else (price[0], price[1] or "USD", str(price[0]))
+
+    def _retail(self, cells: Cells) -> tuple[Decimal | None, str] | None:
+        errors = len(cells.errors)
+        retail = cells.money("Retail Price")
+        if len(cells.errors) > errors:
+            return None
+        return (retail[0], str(retail[0])) if retail else (None, NONE)
+
+    def _name(self, cells: Cells) -> tuple[str, str] | None:
+        slug = cells.text("Sneaker Name", required=True)
+        if slug is None:
+            return None
+        name = name_from_slug(slug)
+        return name, name.casefold()
+
+
+def _region(region: str | None) -> tuple[str | None, str]:
+    return (region, region) if region is not None else (None, NONE)
 
 
 def _pattern(patterns: dict[str, str], column: str, cells: Cells) -> tuple[str, str]:

@@ -13,23 +13,38 @@ from typing import IO, Any, Protocol, Self
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions, choose, reading
-from soleflip_cli.importers.base import Importer, Record, RowError, Rows
+from soleflip_cli.importers.base import Importer, MarketSaleRecord, MarketValues, Record, RowError, Rows
 from soleflip_cli.services import import_worker
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
-from soleflip_cli.services.import_limits import out_of_bounds
+from soleflip_cli.services.import_limits import market_fits, out_of_bounds
 from soleflip_cli.services.import_market import MarketSalesWriter
-from soleflip_cli.services.import_market_rows import MarketRows
+from soleflip_cli.services.import_market_rows import MarketChunk, MarketRows
 from soleflip_cli.services.import_payments import PaymentsWriter
 from soleflip_cli.services.import_purchases import PurchasesWriter
 from soleflip_cli.services.import_sales import SalesWriter
 
 MAX_ERRORS = 20  # errors kept for display; all are counted
 CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the file
+MARK_ROWS = 250  # rows an importer's encode_part adds between two looks at the chunk's size
 # Market sales files from this many lines are parsed in a forked process while this one writes.
 FORK_LINES = 10_000
 MAX_PARTS = 4  # processes sharing the parsing of one file (see _parts)
 # Objects allocated, net of those freed, between two young-generation collections during an import.
 GC_THRESHOLD = 50_000
+
+
+class EncodePart(Protocol):
+    """An importer's `encode_part` (see ContestImporter): its rows go to `add`, not a record each."""
+
+    def __call__(
+        self,
+        rows: Rows,
+        part: int,
+        parts: int,
+        add: Callable[[MarketValues], None],
+        fits: Callable[[MarketSaleRecord], bool],
+        every: int,
+    ) -> Iterator[Record | RowError | int]: ...
 
 
 class Writer(Protocol):
@@ -134,10 +149,14 @@ def import_file(
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
     with _rare_collections():
         with writer:
-            if isinstance(writer, MarketSalesWriter) and _fork(source.lines):
-                scan.run_forked(importer, rows, writer, advance)
-            else:
+            encode_part: EncodePart | None = getattr(importer, "encode_part", None)
+            if not isinstance(writer, MarketSalesWriter) or encode_part is None:
                 scan.run(importer.parse(rows), writer.write, advance)
+            elif _fork(source.lines):
+                scan.run_forked(encode_part, rows, writer, advance)
+            else:
+                items = encode_part(rows, 0, 1, writer.encoder.add, market_fits, MARK_ROWS)
+                scan.run_encoded(items, writer.encoder, writer.write_rows, advance)
         failed = scan.error_count > 0 and not skip_bad_rows
         counts = Counts() if failed else writer.finish()
     if failed or dry_run:
@@ -244,24 +263,61 @@ class _Scan:
         if writing and chunk:
             write(chunk)
 
-    def run_forked(
-        self, importer: Importer, rows: Rows, writer: MarketSalesWriter, advance: Callable[[int], None]
+    def run_encoded(
+        self,
+        items: Iterable[Record | RowError | int],
+        encoder: MarketRows,
+        send: Callable[[MarketChunk], None],
+        advance: Callable[[int], None],
     ) -> None:
-        """`run` in forked processes that encode the chunks (see MarketRows), written here as they come.
+        """`run` for an importer's `encode_part`, whose rows come already added to `encoder`.
+
+        A line number from `items` marks MARK_ROWS rows added (a chunk is sent when CHUNK are);
+        records are checked as in `run` and added here.
+        """
+        writing = True
+        for item in items:
+            if type(item) is int:
+                if len(encoder) >= CHUNK:
+                    self._send(encoder, send, writing)
+                    advance(item)
+                continue
+            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)  # type: ignore[arg-type]
+            if errors:
+                for error in errors:
+                    self.add_error(error)
+                writing = self.writing
+                continue
+            encoder.add_record(item)  # type: ignore[arg-type]  # encode_part's records are market sales
+            if len(encoder) >= CHUNK:
+                self._send(encoder, send, writing)
+                advance(item.line)  # type: ignore[union-attr]
+        self._send(encoder, send, writing)
+
+    def _send(self, encoder: MarketRows, send: Callable[[MarketChunk], None], writing: bool) -> None:
+        """Send the rows added to `encoder` as a chunk (only counted once the file will be rolled back)."""
+        self.records += len(encoder)
+        chunk = encoder.take()
+        if writing and chunk.pairs:
+            send(chunk)
+
+    def run_forked(
+        self, encode_part: EncodePart, rows: Rows, writer: MarketSalesWriter, advance: Callable[[int], None]
+    ) -> None:
+        """`run_encoded` in forked processes, their chunks written here as they come.
 
         Parsing, typing and validating take most of an import's time in Python: children do them
-        while this process and the database server store rows. An importer with `parse_part` is
-        shared by several children when there are CPUs to spare (see _parts); each child numbers
-        its products and sizes apart (pair i of child k is k + i * parts).
+        while this process and the database server store rows. Several children share a file when
+        there are CPUs to spare (see _parts); each numbers its products and sizes apart (pair i of
+        child k is k + i * parts).
         """
-        parse_part = getattr(importer, "parse_part", None)
-        parts = _parts() if parse_part else 1
+        parts = _parts()
 
         def work(part: int) -> import_worker.Work:
             def scan(send: Callable[[object], None]) -> tuple[list[RowError], int, int, int]:
                 encoder = MarketRows(writer.postgres, first=part, step=parts)
-                items = parse_part(rows, part, parts) if parse_part else importer.parse(rows)
-                self.run(items, lambda chunk: send(encoder.encode(chunk)), send)
+                items = encode_part(rows, part, parts, encoder.add, market_fits, MARK_ROWS)
+                self.run_encoded(items, encoder, send, send)
                 return self.errors, self.error_count, self.rejected, self.records
 
             return scan

@@ -85,7 +85,7 @@ _ROW_KEY, _NAME, _SIZE, _REGION = (_MARKET[f] for f in ("row_key", "name", "size
 _LOWEST = -MAX_AMOUNT
 
 
-def _market_fits(r: MarketSaleRecord) -> bool:
+def market_fits(r: MarketSaleRecord) -> bool:
     """The usual answer for the 100k-row market files, without out_of_bounds's generic loop."""
     return (
         len(r.row_key) <= _ROW_KEY
@@ -99,7 +99,7 @@ def _market_fits(r: MarketSaleRecord) -> bool:
 
 def out_of_bounds(record: Record) -> list[RowError]:
     """One RowError per field of `record` that its database column cannot hold (usually none)."""
-    if type(record) is MarketSaleRecord and _market_fits(record):
+    if type(record) is MarketSaleRecord and market_fits(record):
         return []
     errors = []
     for field, limit in _TEXT[type(record)]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from soleflip_cli.importers.base import MarketSaleRecord, Record
+from soleflip_cli.importers.base import MarketSaleRecord, MarketValues, Record
 
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -46,7 +46,11 @@ class MarketChunk:
 
 
 class MarketRows:
-    """Encodes records chunk by chunk, numbering each distinct product and size once per file."""
+    """Builds chunks of rows, numbering each distinct product and size once per file.
+
+    Rows are added one by one (`add`, `add_record`) and taken as a chunk (`take`); `encode` does both
+    for a chunk of records.
+    """
 
     def __init__(self, copy: bool, first: int = 0, step: int = 1) -> None:
         self.copy = copy  # COPY text lines (PostgreSQL) rather than tuples (SQLite)
@@ -56,34 +60,51 @@ class MarketRows:
         # Prices as text (equal amounts store the same number whichever way they are written).
         self.prices: dict[Decimal, str] = {}
         self.places: dict[tuple[str, str | None], str] = {}  # currency and region as COPY writes them
+        self.new: list[NewPair] = []
+        self.indexes: list[int] = []
+        self.lines: list[str] = []
+        self.tuples: list[tuple[str | None, ...]] = []
+
+    def __len__(self) -> int:
+        """Rows added since the last `take`."""
+        return len(self.indexes)
+
+    def add(self, values: MarketValues) -> None:
+        """Add a row (see MarketValues: its dates and prices come with their text)."""
+        key, _, day, _, price, currency, region, name, size, retail, released = values
+        pair = self.pairs.get((name, size))
+        if pair is None:
+            pair = self.pairs[(name, size)] = self.first + len(self.pairs) * self.step
+            self.new.append(NewPair(pair, name, size, currency, retail, released))
+        self.indexes.append(pair)
+        if not self.copy:
+            self.tuples.append((key, day, price, currency, region))
+            return
+        if "\\" in key or not key.isprintable():
+            key = copy_text(key)
+        place = self.places.get((currency, region)) or self._place(currency, region)
+        self.lines.append(f"{key}\t{day}\t{price}\t{place}")
+
+    def add_record(self, r: MarketSaleRecord) -> None:
+        """Add a record's row."""
+        day = self.days.get(r.sale_date) or self.days.setdefault(r.sale_date, r.sale_date.isoformat())
+        price = self.prices.get(r.sale_price) or self.prices.setdefault(r.sale_price, str(r.sale_price))
+        values = (r.row_key, r.sale_date, day, r.sale_price, price, r.currency, r.region, r.name, r.size)
+        self.add((*values, r.retail_price, r.release_date))
+
+    def take(self) -> MarketChunk:
+        """The rows added since the last `take`, as a chunk."""
+        chunk = MarketChunk(self.lines if self.copy else self.tuples, self.indexes, self.new)
+        self.new, self.indexes, self.lines, self.tuples = [], [], [], []
+        return chunk
 
     def encode(self, records: Sequence[Record]) -> MarketChunk:
         """The chunk's market sale records as rows (other records are not market sales: skipped)."""
-        pairs, days, prices, places, copy = self.pairs, self.days, self.prices, self.places, self.copy
-        new: list[NewPair] = []
-        indexes: list[int] = []
-        lines: list[str] = []
-        tuples: list[tuple[str | None, ...]] = []
         for r in records:
-            if type(r) is not MarketSaleRecord:
-                continue
-            pair = pairs.get((r.name, r.size))
-            if pair is None:
-                pair = pairs[(r.name, r.size)] = self.first + len(pairs) * self.step
-                new.append(NewPair(pair, r.name, r.size, r.currency, r.retail_price, r.release_date))
-            indexes.append(pair)
-            day = days.get(r.sale_date) or days.setdefault(r.sale_date, r.sale_date.isoformat())
-            price = prices.get(r.sale_price) or prices.setdefault(r.sale_price, str(r.sale_price))
-            if not copy:
-                tuples.append((r.row_key, day, price, r.currency, r.region))
-                continue
-            key = r.row_key
-            if "\\" in key or not key.isprintable():
-                key = copy_text(key)
-            place = places.get((r.currency, r.region)) or self._place(r)
-            lines.append(f"{key}\t{day}\t{price}\t{place}")
-        return MarketChunk(lines if copy else tuples, indexes, new)
+            if type(r) is MarketSaleRecord:
+                self.add_record(r)
+        return self.take()
 
-    def _place(self, r: MarketSaleRecord) -> str:
-        text = self.places[(r.currency, r.region)] = f"{copy_text(r.currency)}\t{copy_text(r.region)}"
+    def _place(self, currency: str, region: str | None) -> str:
+        text = self.places[(currency, region)] = f"{copy_text(currency)}\t{copy_text(region)}"
         return text

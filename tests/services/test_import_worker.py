@@ -16,12 +16,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from soleflip_cli.importers import ImportOptions, choose, reading
+from soleflip_cli.importers.base import MarketSaleRecord
 from soleflip_cli.models import MarketSale, Product, Variant
 from soleflip_cli.services import import_, import_worker
 from soleflip_cli.services.import_ import ImportResult, import_file
 from soleflip_cli.services.import_market_rows import MarketRows
 from tests.reliability.procs import children
-from tests.services.test_import_market_bulk import _contest
+from tests.services.test_import_market_bulk import HEADER, NAMES, _contest
 
 pytestmark = pytest.mark.skipif(not import_worker.available(), reason="the worker forks (Linux only)")
 
@@ -202,19 +204,79 @@ def test_a_failure_in_the_forked_parse_writes_nothing(
 ) -> None:
     path = _contest(tmp_path / "a.csv", 0, ROWS)
     calls = 0
-    encode = MarketRows.encode
+    take = MarketRows.take
 
-    def fails_late(self: MarketRows, records: Any) -> Any:
+    def fails_late(self: MarketRows) -> Any:
         nonlocal calls
         calls += 1  # in each child, from 0
         if calls > 1:
             raise MemoryError("out of memory while parsing")
-        return encode(self, records)
+        return take(self)
 
-    monkeypatch.setattr(MarketRows, "encode", fails_late)
+    monkeypatch.setattr(MarketRows, "take", fails_late)
     monkeypatch.setattr(import_, "CHUNK", 500)  # several chunks in each child
     with pytest.raises(MemoryError, match="while parsing"):
         _import(session, path, True, monkeypatch)
     session.rollback()
     assert _stored(session) == []
     assert children(os.getpid()) == []
+
+
+def _repeating(path: Path, count: int, long_cells: dict[int, str] | None = None) -> Path:
+    """Rows that repeat their cells (and whole rows), some optional cells empty, as real files do.
+
+    `long_cells` maps a line to the column (Buyer Region or Shoe Size) given a value too long for
+    the database there; the same long value repeats on every such line.
+    """
+    lines = [HEADER]
+    for n in range(count):
+        line = n + 2
+        retail, released = ("", "") if n % 7 == 0 else ("$220", "9/24/16")
+        size = "1" * 41 if (long_cells or {}).get(line) == "Shoe Size" else str(4 + n % 3)
+        region = "R" * 61 if (long_cells or {}).get(line) == "Buyer Region" else ("", "Ohio", "Oregon")[n % 3]
+        price = f'"${1000 + n % 5:,}"'
+        lines.append(f"{1 + n % 3}/1/18,Yeezy,{NAMES[n % 3]},{price},{retail},{released},{size},{region}\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def _parsed(path: Path) -> list[tuple[Any, ...]]:
+    """What the contest importer's records say should be stored (the reference for encode_part)."""
+    source = reading.prepare(path, path.name)
+    importer, rows = choose(source, "contest", None, ImportOptions())
+    records = [r for r in importer.parse(rows) if isinstance(r, MarketSaleRecord)]
+    return sorted((r.row_key, r.sale_date, r.sale_price, r.currency, r.region, r.name, r.size) for r in records)
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_encoded_rows_are_the_parsed_records(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int, fork: bool
+) -> None:
+    """encode_part (rows without records) stores exactly what parse's records hold, repeats numbered."""
+    path = _repeating(tmp_path / "repeats.csv", ROWS)
+    monkeypatch.setattr(import_, "CHUNK", 500)
+    result = _import(session, path, fork, monkeypatch)
+    assert (result.rows, result.inserted, result.error_count) == (ROWS, ROWS, 0)
+    expected = _parsed(path)
+    assert _stored(session) == expected and len(expected) == ROWS
+    assert len({key.rsplit(":", 1)[0] for key, *_ in expected}) < ROWS // 10  # mostly repeats
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_a_repeated_cell_too_long_for_its_column_rejects_every_row(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int, fork: bool
+) -> None:
+    """Rows taken from remembered cells skip the database-limit check: a too-long cell is never remembered."""
+    long_cells = {line: "Buyer Region" for line in range(5, ROWS, 97)}
+    long_cells |= {line: "Shoe Size" for line in range(40, ROWS, 89)}
+    path = _repeating(tmp_path / "long.csv", ROWS, long_cells)
+    result = _import(session, path, fork, monkeypatch)
+    assert (result.error_count, result.rejected, result.batch_id) == (len(long_cells), len(long_cells), None)
+    columns = {"Buyer Region": "region", "Shoe Size": "size"}
+    expected = sorted((line, columns[column]) for line, column in long_cells.items())[: import_.MAX_ERRORS]
+    assert [(e.line, e.column) for e in result.errors] == expected
+    assert _stored(session) == []
+
+    skipped = _import(session, path, fork, monkeypatch, skip_bad_rows=True)
+    assert (skipped.inserted, skipped.rejected) == (ROWS - len(long_cells), len(long_cells))
+    assert len(_stored(session)) == ROWS - len(long_cells)
