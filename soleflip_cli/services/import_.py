@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, Self
+from typing import IO, Any, Protocol, Self, cast
 
 from sqlalchemy.orm import Session
 
@@ -45,6 +45,9 @@ class EncodePart(Protocol):
         fits: Callable[[MarketSaleRecord], bool],
         every: int,
     ) -> Iterator[Record | RowError | int]: ...
+
+
+Drain = Callable[["MarketSalesWriter", Callable[[int], None]], None]
 
 
 class Writer(Protocol):
@@ -140,23 +143,31 @@ def import_file(
         return ImportResult(
             display, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run
         )
-    previous = previous_import(session, source.sha256)
-    batch_id = start_batch(
-        session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
-    )
     scan = _Scan(skip_bad_rows, rows.header_line)
-    writer = _writer(importer, session, batch_id, source.lines)
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
+    encode_part: EncodePart | None = getattr(importer, "encode_part", None)
+    postgres = session.get_bind().dialect.name == "postgresql"
     with _rare_collections():
-        with writer:
-            encode_part: EncodePart | None = getattr(importer, "encode_part", None)
-            if not isinstance(writer, MarketSalesWriter) or encode_part is None:
-                scan.run(importer.parse(rows), writer.write, advance)
-            elif _fork(source.lines):
-                scan.run_forked(encode_part, rows, writer, advance)
-            else:
-                items = encode_part(rows, 0, 1, writer.encoder.add, market_fits, MARK_ROWS)
-                scan.run_encoded(items, writer.encoder, writer.write_rows, advance)
+        children = (
+            scan.forked(encode_part, rows, postgres)
+            if encode_part is not None and importer.target == "market_sales" and _fork(source.lines)
+            else nullcontext()
+        )
+        # Children parse from here on, while this process records the batch and readies the table.
+        with children as drain:
+            previous = previous_import(session, source.sha256)
+            batch_id = start_batch(
+                session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
+            )
+            writer = _writer(importer, session, batch_id, source.lines)
+            with writer:
+                if drain is not None:
+                    drain(cast(MarketSalesWriter, writer), advance)  # forked only for market sales
+                elif not isinstance(writer, MarketSalesWriter) or encode_part is None:
+                    scan.run(importer.parse(rows), writer.write, advance)
+                else:
+                    items = encode_part(rows, 0, 1, writer.encoder.add, market_fits, MARK_ROWS)
+                    scan.run_encoded(items, writer.encoder, writer.write_rows, advance)
         failed = scan.error_count > 0 and not skip_bad_rows
         counts = Counts() if failed else writer.finish()
     if failed or dry_run:
@@ -301,27 +312,33 @@ class _Scan:
         if writing and chunk.pairs:
             send(chunk)
 
-    def run_forked(
-        self, encode_part: EncodePart, rows: Rows, writer: MarketSalesWriter, advance: Callable[[int], None]
-    ) -> None:
-        """`run_encoded` in forked processes, their chunks written here as they come.
+    @contextmanager
+    def forked(self, encode_part: EncodePart, rows: Rows, postgres: bool) -> Iterator[Drain]:
+        """`run_encoded` in processes forked now; the `drain(writer, advance)` yielded writes their chunks.
 
         Parsing, typing and validating take most of an import's time in Python: children do them
         while this process and the database server store rows. Several children share a file when
         there are CPUs to spare (see _parts); each numbers its products and sizes apart (pair i of
-        child k is k + i * parts).
+        child k is k + i * parts). Leaving the block stops the children.
         """
         parts = _parts()
 
         def work(part: int) -> import_worker.Work:
             def scan(send: Callable[[object], None]) -> tuple[list[RowError], int, int, int]:
-                encoder = MarketRows(writer.postgres, first=part, step=parts)
+                encoder = MarketRows(postgres, first=part, step=parts)
                 items = encode_part(rows, part, parts, encoder.add, market_fits, MARK_ROWS)
                 self.run_encoded(items, encoder, send, send)
                 return self.errors, self.error_count, self.rejected, self.records
 
             return scan
 
+        with import_worker.started([work(p) for p in range(parts)]) as collect:
+            yield lambda writer, advance: self._drain(collect, writer, advance)
+
+    def _drain(
+        self, collect: import_worker.Collect, writer: MarketSalesWriter, advance: Callable[[int], None]
+    ) -> None:
+        """Write the children's chunks as they come; then merge their counts and errors."""
         read = 0  # the furthest line a child has read (each reads every line)
 
         def receive(part: int, message: object) -> None:
@@ -334,7 +351,7 @@ class _Scan:
                 writer.write_rows(message)  # type: ignore[arg-type]  # the children send only these
 
         errors: list[RowError] = []
-        for found, count, rejected, records in import_worker.run([work(p) for p in range(parts)], receive):
+        for found, count, rejected, records in collect(receive):
             errors.extend(found)
             self.error_count += count
             self.rejected += rejected

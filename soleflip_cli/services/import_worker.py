@@ -1,11 +1,10 @@
 """Run a file's parsing in forked processes while this one writes: reading and storing overlap.
 
 Each child gets a copy of this process (importer, options, file) by fork and sends back plain
-messages through a pipe: what child i sends reaches `receive(i, message)` here, in its order, then
-what its work returned. An exception in a child is raised here (KeyboardInterrupt included); a child
-that dies without a word raises WorkerError. Here, any exception (Ctrl-C while waiting, a database
-error) kills the children before it propagates, so nothing is left running and the caller's
-transaction rolls back.
+messages through a pipe (see `started`), then what its work returned. An exception in a child is
+raised here (KeyboardInterrupt included); a child that dies without a word raises WorkerError.
+Here, any exception (Ctrl-C while waiting, a database error) kills the children before it
+propagates, so nothing is left running and the caller's transaction rolls back.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection, Pipe, wait
 from typing import Any, cast
 
@@ -44,14 +43,19 @@ def available() -> bool:
 Work = Callable[[Callable[[Any], None]], Any]
 
 
-def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]:
-    """Each `works[i](send)` in a forked child; `send(message)` there is `receive(i, message)` here.
+Collect = Callable[[Callable[[int, Any], None]], list[Any]]
 
-    Returns the works' results, in order.
+
+@contextlib.contextmanager
+def started(works: Sequence[Work]) -> Iterator[Collect]:
+    """Each `works[i](send)` in a child forked now; the `collect(receive)` yielded takes their messages.
+
+    `send(message)` in child i is `receive(i, message)` here, in its order, once `collect` runs (the
+    caller may do other work first: messages wait in the pipes); `collect` returns the works' results,
+    in order. Leaving the block kills the children still running, collected or not.
     """
     pids: list[int] = []
     readers: dict[Connection, int] = {}
-    results: dict[int, Any] = {}
     try:
         for index, work in enumerate(works):
             reader, writer = Pipe(duplex=False)
@@ -62,22 +66,7 @@ def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]
             _fork(work, writer, (reader, *readers), pids)
             writer.close()
             readers[reader] = index
-        while readers:
-            for ready in wait(list(readers)):
-                reader = cast(Connection, ready)
-                index = readers[reader]
-                try:
-                    kind, payload = reader.recv()
-                except EOFError:
-                    raise WorkerError("the import's parsing process stopped without finishing") from None
-                if kind == "item":
-                    receive(index, payload)
-                elif kind == "done":
-                    results[index] = payload
-                    del readers[reader]
-                    reader.close()
-                else:
-                    raise payload
+        yield lambda receive: _collect(readers, receive)
     finally:
         for reader in readers:
             reader.close()
@@ -85,7 +74,29 @@ def run(works: Sequence[Work], receive: Callable[[int, Any], None]) -> list[Any]
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)  # done children are exiting anyway
             os.waitpid(pid, 0)
-    return [results[i] for i in range(len(works))]
+
+
+def _collect(readers: dict[Connection, int], receive: Callable[[int, Any], None]) -> list[Any]:
+    """Every child's messages to `receive` until each has sent its result; the results, in order."""
+    results: dict[int, Any] = {}
+    count = len(readers)
+    while readers:
+        for ready in wait(list(readers)):
+            reader = cast(Connection, ready)
+            index = readers[reader]
+            try:
+                kind, payload = reader.recv()
+            except EOFError:
+                raise WorkerError("the import's parsing process stopped without finishing") from None
+            if kind == "item":
+                receive(index, payload)
+            elif kind == "done":
+                results[index] = payload
+                del readers[reader]
+                reader.close()
+            else:
+                raise payload
+    return [results[i] for i in range(count)]
 
 
 def _fork(work: Work, writer: Connection, others: Sequence[Connection], pids: list[int]) -> None:

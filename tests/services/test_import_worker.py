@@ -1,6 +1,6 @@
 """Big market-sales files are parsed in a forked process: same rows, errors and failures as in-process.
 
-`run` is tested on its own (messages in order, the child's exceptions raised here, a dead child
+`started` is tested on its own (messages in order, the child's exceptions raised here, a dead child
 noticed, nothing left running); then whole imports, forced through the fork or kept in-process, on
 both databases must store exactly the same rows and report the same errors.
 """
@@ -28,9 +28,14 @@ from tests.services.test_import_market_bulk import HEADER, NAMES, _contest
 pytestmark = pytest.mark.skipif(not import_worker.available(), reason="the worker forks (Linux only)")
 
 
+def _run(works: list[Any], receive: Callable[[int, Any], None]) -> list[Any]:
+    with import_worker.started(works) as collect:
+        return collect(receive)
+
+
 def _collect(work: Callable[[Callable[[Any], None]], Any]) -> tuple[list[Any], Any]:
     got: list[Any] = []
-    [result] = import_worker.run([work], lambda index, message: got.append(message))
+    [result] = _run([work], lambda index, message: got.append(message))
     assert children(os.getpid()) == []  # the child was reaped
     return got, result
 
@@ -50,7 +55,7 @@ def test_several_children_each_send_in_order() -> None:
         assert message[0] == index
         got[index].append(message[1])
 
-    assert import_worker.run([counts(p) for p in range(3)], receive) == [0, 10, 20]
+    assert _run([counts(p) for p in range(3)], receive) == [0, 10, 20]
     assert got == {p: list(range(2000)) for p in range(3)}
     assert children(os.getpid()) == []
 
@@ -109,7 +114,7 @@ def test_an_error_here_stops_the_child() -> None:
         raise RuntimeError("database went away")
 
     with pytest.raises(RuntimeError, match="database went away"):
-        import_worker.run([endless, endless], lambda index, message: receive(message))
+        _run([endless, endless], lambda index, message: receive(message))
     assert children(os.getpid()) == []
 
 
@@ -134,13 +139,13 @@ def cpus(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int
 def _import(session: Session, path: Path, fork: bool, mp: pytest.MonkeyPatch, **kw: Any) -> ImportResult:
     mp.setattr(import_, "FORK_LINES", 0 if fork else 10**9)
     forks: list[int] = []
-    original = import_worker.run
+    original = import_worker.started
 
-    def spy(works: Any, receive: Any) -> Any:
+    def spy(works: Any) -> Any:
         forks.append(len(works))
-        return original(works, receive)
+        return original(works)
 
-    mp.setattr(import_worker, "run", spy)
+    mp.setattr(import_worker, "started", spy)
     result = import_file(session, path, fmt="contest", **kw)
     assert forks == ([import_worker.cores() - 1] if fork else [])
     return result
@@ -245,7 +250,9 @@ def _parsed(path: Path) -> list[tuple[Any, ...]]:
     source = reading.prepare(path, path.name)
     importer, rows = choose(source, "contest", None, ImportOptions())
     records = [r for r in importer.parse(rows) if isinstance(r, MarketSaleRecord)]
-    return sorted((r.row_key, r.sale_date, r.sale_price, r.currency, r.region, r.name, r.size) for r in records)
+    return sorted(
+        (r.row_key, r.sale_date, r.sale_price, r.currency, r.region, r.name, r.size) for r in records
+    )
 
 
 @pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
@@ -267,8 +274,8 @@ def test_a_repeated_cell_too_long_for_its_column_rejects_every_row(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cpus: int, fork: bool
 ) -> None:
     """Rows taken from remembered cells skip the database-limit check: a too-long cell is never remembered."""
-    long_cells = {line: "Buyer Region" for line in range(5, ROWS, 97)}
-    long_cells |= {line: "Shoe Size" for line in range(40, ROWS, 89)}
+    long_cells = dict.fromkeys(range(5, ROWS, 97), "Buyer Region")
+    long_cells |= dict.fromkeys(range(40, ROWS, 89), "Shoe Size")
     path = _repeating(tmp_path / "long.csv", ROWS, long_cells)
     result = _import(session, path, fork, monkeypatch)
     assert (result.error_count, result.rejected, result.batch_id) == (len(long_cells), len(long_cells), None)
