@@ -75,6 +75,7 @@ class ContestImporter:
         add: Callable[[MarketValues], None] | None = None,
         every: int = 0,
     ) -> Iterator[Record | RowError | int]:
+        """`parse_part`, or `encode_part` when `add` is given."""
         columns = Columns(rows.header)
         if missing := missing_columns(rows, columns, REQUIRED):
             if part == 0:
@@ -118,6 +119,7 @@ class ContestImporter:
 
 
 def _record(line: int, v: MarketValues) -> MarketSaleRecord:
+    """The record of a row's values."""
     return MarketSaleRecord(line, v[0], v[7], v[8], v[1], v[3], v[5], v[6], v[9], v[10])
 
 
@@ -249,6 +251,7 @@ class _FastPath:
 
 
 def _region(region: str | None) -> tuple[str | None, str]:
+    """A Buyer Region cell's (value, its text in the row key)."""
     return (region, region) if region is not None else (None, NONE)
 
 

@@ -288,21 +288,21 @@ class _Scan:
         """
         writing = True
         for item in items:
-            if type(item) is int:
+            if isinstance(item, int):
                 if len(encoder) >= CHUNK:
                     self._send(encoder, send, writing)
                     advance(item)
                 continue
-            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)  # type: ignore[arg-type]
+            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)
             if errors:
                 for error in errors:
                     self.add_error(error)
                 writing = self.writing
                 continue
-            encoder.add_record(item)  # type: ignore[arg-type]  # encode_part's records are market sales
+            encoder.add_record(cast(MarketSaleRecord, item))  # encode_part's records are market sales
             if len(encoder) >= CHUNK:
                 self._send(encoder, send, writing)
-                advance(item.line)  # type: ignore[union-attr]
+                advance(item.line)
         self._send(encoder, send, writing)
 
     def _send(self, encoder: MarketRows, send: Callable[[MarketChunk], None], writing: bool) -> None:
