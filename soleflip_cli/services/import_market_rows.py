@@ -1,4 +1,4 @@
-"""Market sale records turned into rows as the database takes them, ids aside (see MarketChunk)."""
+"""Market sales (records, or values straight from a parser) turned into rows as the database takes them."""
 
 from __future__ import annotations
 
