@@ -33,18 +33,12 @@ MAX_PARTS = 4  # processes sharing the parsing of one file (see _parts)
 GC_THRESHOLD = 50_000
 
 
-class EncodePart(Protocol):
-    """An importer's `encode_part` (see ContestImporter): its rows go to `add`, not a record each."""
-
-    def __call__(
-        self,
-        rows: Rows,
-        part: int,
-        parts: int,
-        add: Callable[[MarketValues], None],
-        fits: Callable[[MarketSaleRecord], bool],
-        every: int,
-    ) -> Iterator[Record | RowError | int]: ...
+# An importer's `encode_part(rows, part, parts, add, fits, every)` (see ContestImporter): its rows go
+# to `add`, not a record each.
+EncodePart = Callable[
+    [Rows, int, int, Callable[[MarketValues], None], Callable[[MarketSaleRecord], bool], int],
+    Iterator[Record | RowError | int],
+]
 
 
 Drain = Callable[["MarketSalesWriter", Callable[[int], None]], None]
