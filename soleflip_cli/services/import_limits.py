@@ -86,7 +86,7 @@ _LOWEST = -MAX_AMOUNT
 
 
 def market_fits(r: MarketSaleRecord) -> bool:
-    """The usual answer for the 100k-row market files, without out_of_bounds's generic loop."""
+    """Whether every field fits its column: out_of_bounds for a market sale, without its generic loop."""
     return (
         len(r.row_key) <= _ROW_KEY
         and len(r.name) <= _NAME
