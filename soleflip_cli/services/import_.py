@@ -41,9 +41,6 @@ EncodePart = Callable[
 ]
 
 
-Drain = Callable[["MarketSalesWriter", Callable[[int], None]], None]
-
-
 class Writer(Protocol):
     """Writes one file's records of one target, chunk by chunk, entered around the file's scan."""
 
@@ -148,15 +145,15 @@ def import_file(
             else nullcontext()
         )
         # Children parse from here on, while this process records the batch and readies the table.
-        with children as drain:
+        with children as collect:
             previous = previous_import(session, source.sha256)
             batch_id = start_batch(
                 session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
             )
             writer = _writer(importer, session, batch_id, source.lines)
             with writer:
-                if drain is not None:
-                    drain(cast(MarketSalesWriter, writer), advance)  # forked only for market sales
+                if collect is not None:  # forked only for market sales
+                    scan.drain(collect, cast(MarketSalesWriter, writer), advance)
                 elif not isinstance(writer, MarketSalesWriter) or encode_part is None:
                     scan.run(importer.parse(rows), writer.write, advance)
                 else:
@@ -307,8 +304,8 @@ class _Scan:
             send(chunk)
 
     @contextmanager
-    def forked(self, encode_part: EncodePart, rows: Rows, postgres: bool) -> Iterator[Drain]:
-        """`run_encoded` in processes forked now; the `drain(writer, advance)` yielded writes their chunks.
+    def forked(self, encode_part: EncodePart, rows: Rows, postgres: bool) -> Iterator[import_worker.Collect]:
+        """`run_encoded` in processes forked now, whose chunks `drain` writes (see import_worker.started).
 
         Parsing, typing and validating take most of an import's time in Python: children do them
         while this process and the database server store rows. Several children share a file when
@@ -327,9 +324,9 @@ class _Scan:
             return scan
 
         with import_worker.started([work(p) for p in range(parts)]) as collect:
-            yield lambda writer, advance: self._drain(collect, writer, advance)
+            yield collect
 
-    def _drain(
+    def drain(
         self, collect: import_worker.Collect, writer: MarketSalesWriter, advance: Callable[[int], None]
     ) -> None:
         """Write the children's chunks as they come; then merge their counts and errors."""
