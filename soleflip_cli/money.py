@@ -18,6 +18,14 @@ MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""'
 _SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CHF": "CHF"}
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
 _CENT = Decimal("0.01")
+# An amount's digits with its thousands grouped or not, by whether the decimal separator is a comma.
+_NUMBER = {
+    False: re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?|\d*(\.\d*)?"),
+    True: re.compile(r"\d{1,3}(\.\d{3})+(,\d*)?|\d*(,\d*)?"),
+}
+# `1.234` or `12.345.678`: a thousands dot or three decimals; a file's rule must say which.
+_DOT_GROUPS = re.compile(r"\d{1,3}(\.\d{3})+")
+_AMBIGUOUS = "ambiguous: a thousands separator or three decimals?"
 # Money columns are NUMERIC(14, 2): an amount must stay below this to be stored.
 MAX_AMOUNT = Decimal(10) ** 12
 
@@ -132,9 +140,14 @@ def _parse_number(raw: str, decimal_comma: bool | None) -> Decimal:
     if not raw or not re.fullmatch(r"[0-9.,]+", raw):
         raise MoneyParseError(f"not an amount: {raw!r}")
     if decimal_comma is None:
+        if _DOT_GROUPS.fullmatch(raw):
+            raise MoneyParseError(f"ambiguous amount: {raw!r}", _AMBIGUOUS)
         decimal_comma = bool(re.search(r",\d{1,2}$", raw)) and "." not in raw[raw.rfind(",") :]
         if decimal_comma and re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
             decimal_comma = False
+    if not _NUMBER[decimal_comma].fullmatch(raw):
+        separator = "a decimal comma" if decimal_comma else "a decimal point"
+        raise MoneyParseError(f"not an amount: {raw!r}", f"not an amount written with {separator}")
     if decimal_comma:
         raw = raw.replace(".", "").replace(",", ".")
     else:

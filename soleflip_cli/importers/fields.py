@@ -145,7 +145,7 @@ class Cells:
         negative: bool = False,
         decimal_comma: bool | None = None,
     ) -> tuple[Decimal, str] | None:
-        """(amount, currency code or "") rounded to the cent; negatives only when `negative`."""
+        """(amount, currency code or ""), never rounded (extra places are errors); negatives if `negative`."""
         value = self.raw(name)
         try:
             parsed = _money(value, decimal_comma)
@@ -157,11 +157,15 @@ class Cells:
                 self.reject(name, value, "an amount is required")
             return None
         amount, code = parsed
-        if abs(amount) < MAX_AMOUNT:  # quantizing a huge amount would overflow Decimal's precision
-            amount = quantize(amount, code or "USD")
         if abs(amount) >= MAX_AMOUNT:
             self.reject(name, value, "too large")
             return None
+        exact = quantize(amount, code or "USD")
+        if exact != amount:
+            reason = f"more decimal places than {code} has" if code else "more than two decimals"
+            self.reject(name, value, reason)
+            return None
+        amount = exact  # the minor unit's places: 12.5 is 12.50
         if amount < 0 and not negative:
             self.reject(name, value, "must not be negative")
             return None

@@ -222,3 +222,40 @@ def test_amounts_the_database_cannot_hold_are_row_errors(text: str, reason: str)
 def test_unknown_currency_codes_are_not_money(text: str) -> None:
     with pytest.raises(MoneyParseError, match="unknown currency"):
         parse_money(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "reason"),
+    [
+        ("1.234", None, "ambiguous: a thousands separator or three decimals?"),
+        ("$1.097", None, "ambiguous: a thousands separator or three decimals?"),
+        ("12.345.678", None, "ambiguous: a thousands separator or three decimals?"),
+        ("12.345", False, "more than two decimals"),
+        ("EUR 1,005", True, "more decimal places than EUR has"),
+        ("12.5", True, "not an amount written with a decimal comma"),
+        ("1,5", False, "not an amount written with a decimal point"),
+        ("1,23,4", None, "not an amount written with a decimal comma"),
+        ("¥1500.5", None, "more decimal places than JPY has"),
+    ],
+)
+def test_amounts_are_never_rounded_or_read_with_the_wrong_separator(
+    text: str, decimal_comma: bool | None, reason: str
+) -> None:
+    cells = _cells(text)
+    assert cells.money("Cell", decimal_comma=decimal_comma) is None
+    assert [e.reason for e in cells.errors] == [reason]
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "amount"),
+    [
+        ("1.234,5", None, "1234.50"),
+        ("1.234", True, "1234.00"),
+        ("1,234", None, "1234.00"),
+        ("12.500", False, "12.50"),
+        ("99,90", None, "99.90"),
+        ("1.234,50", True, "1234.50"),
+    ],
+)
+def test_grouped_and_padded_amounts_are_exact(text: str, decimal_comma: bool | None, amount: str) -> None:
+    assert _cells(text).money("Cell", decimal_comma=decimal_comma) == (Decimal(amount), "")
