@@ -53,3 +53,43 @@ def test_fifo_match_and_no_cost_basis(session: Session) -> None:
     assert sales[2].inventory_item_id is None  # no cost basis, stays visible
     assert {older.status, newer.status} == {"sold"}
     assert match_sales(session) == 0
+
+
+def test_a_sale_takes_only_a_pair_bought_by_its_day(session: Session) -> None:
+    product = get_or_create_product(session, sku="DJ6188-101", name="Dunk")
+    variant = get_or_create_variant(session, product, "10.5")
+    bought_on_3rd = _pair(session, variant.id, product.id, 3)
+    bought_on_20th = _pair(session, variant.id, product.id, 20)
+    sales = [
+        Sale(
+            platform="stockx",
+            external_id=f"early-{day}",
+            product_id=product.id,
+            variant_id=variant.id,
+            sold_at=datetime(2024, 1, day, 23, 30, tzinfo=UTC),
+            sale_price=Decimal("150"),
+            currency="USD",
+        )
+        for day in (1, 3, 10)
+    ]
+    session.add_all(sales)
+    session.flush()
+    assert match_sales(session) == 1
+    session.expire_all()
+    # The 1st: nothing bought yet; the 3rd: the pair bought that day; the 10th: the other pair came later.
+    assert [s.inventory_item_id for s in sales] == [None, bought_on_3rd.id, None]
+    assert (bought_on_3rd.status, bought_on_20th.status) == ("sold", "in_stock")
+    late = Sale(
+        platform="stockx",
+        external_id="late",
+        product_id=product.id,
+        variant_id=variant.id,
+        sold_at=datetime(2024, 1, 20, tzinfo=UTC),
+        sale_price=Decimal("150"),
+        currency="USD",
+    )
+    session.add(late)
+    session.flush()
+    assert match_sales(session) == 1
+    session.expire_all()
+    assert late.inventory_item_id == bought_on_20th.id
