@@ -95,9 +95,8 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
         importers = mapped
     if header is None:
         seen = reading.first_record(source)
-        shown = ", ".join(repr(c) for c in (seen.cells if seen else [])[:8])
         raise UsageError(
-            f"{source.name}: cannot tell the export format from the header ({shown or 'none found'}); "
+            f"{source.name}: cannot tell the export format from the header ({_shown(seen)}); "
             f"known formats: {', '.join(FORMATS[1:])}",
             hint=_MAPPING_HINT,
         )
@@ -105,9 +104,17 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
     if len(matches) > 1:
         names = ", ".join(i.name for i in matches)
         raise UsageError(
-            f"{source.name}: the header fits several formats ({names})", hint="pass --format NAME"
+            f"{source.name}: the header ({_shown(header)}) fits several formats ({names}); "
+            f"known formats: {', '.join(FORMATS[1:])}",
+            hint="pass --format NAME",
         )
     return matches[0], reading.table(source, header)
+
+
+def _shown(header: reading.HeaderMatch | None) -> str:
+    """The first cells of a header, quoted, for messages."""
+    cells = header.cells if header else []
+    return ", ".join(repr(c) for c in cells[:8]) + (", ..." if len(cells) > 8 else "") or "none found"
 
 
 _MAPPING_HINT = (

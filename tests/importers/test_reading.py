@@ -111,5 +111,8 @@ def test_ten_megabyte_field(write: Callable[..., Path]) -> None:
 
 def test_ambiguous_header(write: Callable[..., Path]) -> None:
     header = "Order Date,Sneaker Name,Sale Price,Shoe Size,sku,size,cost,purchase date\n"
-    with pytest.raises(UsageError, match=r"fits several formats \(contest, purchases\)"):
+    with pytest.raises(UsageError, match=r"fits several formats \(contest, purchases\)") as raised:
         parse_path(write(header + "9/1/17,A,$1,10,X,10,1,2024-01-01\n"))
+    message = str(raised.value)
+    assert "the header ('Order Date', 'Sneaker Name', 'Sale Price', 'Shoe Size', 'sku', 'size'" in message
+    assert "known formats: stockx, alias, ebay-orders" in message
