@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217 codes a reseller meets (marketplaces, FX tables); extend when a user needs another.
 CURRENCIES: frozenset[str] = frozenset(
@@ -58,6 +58,13 @@ def quantize(amount: Decimal, currency: str = "USD") -> Decimal:
     """Round half-up to the currency's minor unit."""
     digits = minor_digits(currency)
     return amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+def split(amount: Decimal, parts: int, currency: str = "USD") -> list[Decimal]:
+    """`amount` in `parts` shares exact to the minor unit that add up to it; the first takes the rest."""
+    unit = Decimal(1).scaleb(-minor_digits(currency))
+    share = (amount / parts).quantize(unit, rounding=ROUND_DOWN)
+    return [amount - share * (parts - 1), *[share] * (parts - 1)]
 
 
 def format_amount(amount: Decimal, currency: str = "USD") -> str:

@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.product_cache import IN_CHUNK
+
+UNIT_MARK = "#"  # `ORDER:ITEM#2`: the second pair of an order line of several (see import_sales.units)
 
 
 class PaymentsWriter(ChunkWriter):
@@ -114,13 +117,14 @@ def attach_payments(session: Session, platform: str) -> int:
     )
     if not pending:
         return 0
-    by_order: dict[str, dict[str, int]] = defaultdict(dict)
+    by_order: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     for sale_id, external_id in session.execute(
         select(Sale.id, Sale.external_id).where(Sale.platform == platform)
     ):
         order, _, item = external_id.partition(":")
         if order in pending:
-            by_order[order][item] = sale_id
+            item, _, unit = item.partition(UNIT_MARK)
+            by_order[order][item].append((int(unit or 1), sale_id))
     totals: dict[int, _Totals] = defaultdict(_Totals)
     links = []
     orders = sorted(by_order)
@@ -139,23 +143,34 @@ def attach_payments(session: Session, platform: str) -> int:
         )
         for line in session.execute(query.order_by(PaymentTransaction.occurred_at, PaymentTransaction.id)):
             sales = by_order[str(line.order_number)]
-            found = sales.get(line.item_id or "") or (min(sales.values()) if not line.item_id else None)
-            if found is None:
+            if line.item_id:
+                found = [sale_id for _, sale_id in sorted(sales.get(line.item_id, []))]
+            else:
+                found = [min(sale_id for units in sales.values() for _, sale_id in units)]
+            if not found:
                 continue
-            sale_id = found
-            total = totals[sale_id]
-            total.payout += line.net_amount or 0
-            if line.payout_date and (total.payout_date is None or line.payout_date > total.payout_date):
-                total.payout_date = line.payout_date
-            total.fees = (total.fees or []) + [
-                dict(f, currency=line.currency) for f in json.loads(line.fee_lines or "[]")
-            ]
-            links.append({"id": line.id, "sale_id": sale_id})
+            _share(line, found, totals)
+            links.append({"id": line.id, "sale_id": found[0]})
     if not totals:
         return 0
     _apply(session, totals)
     session.execute(update(PaymentTransaction), links)
     return len(totals)
+
+
+def _share(line: Any, sales: list[int], totals: dict[int, _Totals]) -> None:
+    """Add a payment line to its sales' totals: shared to the cent among the pairs of a line of several."""
+    count, currency = len(sales), line.currency
+    nets = split(line.net_amount or Decimal(0), count, currency)
+    fees = [(f, split(Decimal(f["amount"]), count, currency)) for f in json.loads(line.fee_lines or "[]")]
+    for n, sale_id in enumerate(sales):
+        total = totals[sale_id]
+        total.payout += nets[n]
+        if line.payout_date and (total.payout_date is None or line.payout_date > total.payout_date):
+            total.payout_date = line.payout_date
+        total.fees = (total.fees or []) + [
+            dict(f, amount=str(amounts[n]), currency=currency) for f, amounts in fees
+        ]
 
 
 def _apply(session: Session, totals: dict[int, _Totals]) -> None:

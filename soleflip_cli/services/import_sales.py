@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.importers.base import Record, SaleRecord
+from soleflip_cli.importers.base import FeeLine, Record, SaleRecord
 from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.import_payments import attach_payments
+from soleflip_cli.services.import_payments import UNIT_MARK, attach_payments
 from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -43,7 +45,7 @@ class SalesWriter(ChunkWriter):
 
     def write(self, records: Sequence[Record]) -> None:
         """Classify a chunk against the database and write what is new or changed."""
-        chunk = [r for r in records if isinstance(r, SaleRecord)]
+        chunk = [unit for r in records if isinstance(r, SaleRecord) for unit in units(r)]
         if not chunk:
             return
         self.platforms.update(r.platform for r in chunk)
@@ -135,6 +137,36 @@ class SalesWriter(ChunkWriter):
         matched = match_in_order(self.session, self.touched)
         attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached)
+
+
+def units(record: SaleRecord) -> list[SaleRecord]:
+    """A sale of N pairs as N sales of one pair (`ID`, `ID#2`, ...), its money shared to the cent.
+
+    Each pair sold then consumes its own pair in stock and carries its own cost and profit.
+    """
+    count = record.quantity
+    if count <= 1:
+        return [record]
+    currency = record.currency
+
+    def shares(amount: Decimal | None) -> list[Decimal | None]:
+        return [None] * count if amount is None else list(split(amount, count, currency))
+
+    prices = split(record.sale_price, count, currency)
+    payouts, vats = shares(record.payout), shares(record.vat_amount)
+    fees = [(f, split(f.amount, count, currency)) for f in record.fees]
+    return [
+        replace(
+            record,
+            external_id=record.external_id if n == 0 else f"{record.external_id}{UNIT_MARK}{n + 1}",
+            quantity=1,
+            sale_price=prices[n],
+            payout=payouts[n],
+            vat_amount=vats[n],
+            fees=tuple(FeeLine(f.name, f.kind, amounts[n]) for f, amounts in fees),
+        )
+        for n in range(count)
+    ]
 
 
 def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:
