@@ -21,6 +21,7 @@ from soleflip_cli.fee_schedules import (
 from soleflip_cli.money import check_currency, minor_digits, quantize
 
 __all__ = [
+    "FEE_KINDS",
     "PLATFORMS",
     "AliasTerms",
     "EbayTerms",
@@ -36,6 +37,21 @@ __all__ = [
     "parse_rate",
     "validate_overrides",
 ]
+
+
+# Fee-engine line names in the project's fee-kind vocabulary (models.SaleFee.kind):
+# transaction (marketplace commission), processing (payment), shipping, refund or other.
+FEE_KINDS = {
+    "transaction_fee": "transaction",
+    "minimum_transaction_fee": "transaction",
+    "commission": "transaction",
+    "seller_fee": "transaction",
+    "final_value_fee": "transaction",
+    "per_order_fee": "transaction",
+    "payment_processing": "processing",
+    "cash_out": "processing",
+    "shipping": "shipping",
+}
 
 
 @dataclass(frozen=True)
@@ -108,22 +124,29 @@ FeeTerms = StockXTerms | AliasTerms | EbayTerms
 _S = TypeVar("_S", sched.StockXSchedule, sched.AliasSchedule, sched.EbaySchedule)
 
 
-def _pick(platform: str, versions: tuple[_S, ...], wanted: date | None) -> _S:
+def _pick(platform: str, versions: tuple[_S, ...], wanted: date | None, on: date | None) -> _S:
     if wanted is not None:
         for schedule in versions:
             if schedule.effective == wanted:
                 return schedule
         known = ", ".join(s.effective.isoformat() for s in versions)
         raise problem(platform, "version", f"no schedule effective {wanted} (known: {known})")
-    today = datetime.now(UTC).date()
-    current = [s for s in versions if s.effective <= today] or [versions[0]]
+    day = on or datetime.now(UTC).date()
+    current = [s for s in versions if s.effective <= day] or [versions[0]]
     return current[-1]
 
 
 def fee_terms(
-    platform: str, currency: str, overrides: Mapping[str, Mapping[str, Any]] | None = None
+    platform: str,
+    currency: str,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    on: date | None = None,
 ) -> FeeTerms:
-    """The schedule in force for `platform` and `currency`, with the config overrides applied."""
+    """The schedule in force on `on` (default: today, UTC) for `platform` and `currency`, with the overrides.
+
+    A `version` pinned in the overrides wins over `on`.
+    """
     if platform not in PLATFORMS:
         raise UsageError(f"unknown marketplace {platform!r} (expected {', '.join(PLATFORMS)})")
     try:
@@ -132,14 +155,14 @@ def fee_terms(
         raise UsageError(str(exc)) from None
     values = read_overrides(platform, overrides)
     if platform == "stockx":
-        return _stockx_terms(currency, values)
+        return _stockx_terms(currency, values, on)
     if platform == "alias":
-        return _alias_terms(currency, values)
-    return _ebay_terms(currency, values)
+        return _alias_terms(currency, values, on)
+    return _ebay_terms(currency, values, on)
 
 
-def _stockx_terms(currency: str, values: dict[str, Any]) -> StockXTerms:
-    schedule = _pick("stockx", sched.STOCKX, values.get("version"))
+def _stockx_terms(currency: str, values: dict[str, Any], on: date | None) -> StockXTerms:
+    schedule = _pick("stockx", sched.STOCKX, values.get("version"), on)
     level = values.get("level", 1)
     rate = values.get("transaction_rate", schedule.level_rates[level - 1])
     if "transaction_rate" not in values and level in schedule.bonus_levels:
@@ -174,8 +197,8 @@ def _stockx_terms(currency: str, values: dict[str, Any]) -> StockXTerms:
     )
 
 
-def _alias_terms(currency: str, values: dict[str, Any]) -> AliasTerms:
-    schedule = _pick("alias", sched.ALIAS, values.get("version"))
+def _alias_terms(currency: str, values: dict[str, Any], on: date | None) -> AliasTerms:
+    schedule = _pick("alias", sched.ALIAS, values.get("version"), on)
     rating = values.get("rating", 90)
     tier_rate = next(rate for low, rate in schedule.rating_tiers if rating >= low)
     seller_fee = values.get("seller_fee")
@@ -195,8 +218,8 @@ def _alias_terms(currency: str, values: dict[str, Any]) -> AliasTerms:
     )
 
 
-def _ebay_terms(currency: str, values: dict[str, Any]) -> EbayTerms:
-    schedule = _pick("ebay", sched.EBAY, values.get("version"))
+def _ebay_terms(currency: str, values: dict[str, Any], on: date | None) -> EbayTerms:
+    schedule = _pick("ebay", sched.EBAY, values.get("version"), on)
     if currency != schedule.currency:
         for key in ("threshold", "per_order_fee"):
             if key not in values:

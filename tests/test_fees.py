@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
@@ -92,6 +93,15 @@ def test_stockx_versions_carry_their_dates() -> None:
     assert new.checked.isoformat() == "2026-11-27"
     with pytest.raises(ConfigError, match="key 'version': no schedule effective 2020-01-01"):
         fee_terms("stockx", "USD", {"stockx": {"version": "2020-01-01"}})
+
+
+def test_the_schedule_in_force_on_a_day() -> None:
+    assert fee_terms("stockx", "USD", on=date(2026, 2, 28)).version.isoformat() == "2023-07-01"
+    assert fee_terms("stockx", "USD", on=date(2026, 3, 1)).shipping == D("5.00")
+    assert fee_terms("alias", "USD", on=date(2024, 5, 9)).version.isoformat() == "2020-02-27"
+    assert fee_terms("alias", "USD", on=date(2019, 1, 1)).version.isoformat() == "2020-02-27"  # the oldest
+    pinned = fee_terms("stockx", "USD", {"stockx": {"version": "2026-03-01"}}, on=date(2024, 1, 1))
+    assert pinned.version.isoformat() == "2026-03-01"
 
 
 def test_every_number_can_be_overridden() -> None:

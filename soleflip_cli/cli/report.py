@@ -26,8 +26,9 @@ RULES = (
     "and profit and counted as `returned` - their pair is not re-stocked by a report (set its status to "
     "in_stock or returned and it counts as held). Partial refunds are netted in the payout. cogs and profit "
     "cover only sales matched to a pair; the rest are counted in no_cost_basis (never costed at zero). "
-    "Sales with neither a payout nor fees recorded (Alias exports, say) count in no_fee_data: their payout "
-    "is taken as the sale price. Periods are UTC calendar days."
+    "Sales with neither a payout nor fees recorded (a generic CSV without fee columns, say) count in "
+    "no_fee_data: their payout is taken as the sale price. Alias exports carry no fees: import gives them "
+    "the fee schedule's lines, marked (estimated). Periods are UTC calendar days."
 )
 app = typer.Typer(help="Profit reports a reseller can file taxes with. " + RULES, no_args_is_help=True)
 
@@ -125,7 +126,8 @@ def _warn(totals: Summary) -> None:
     if totals.no_fee_data:
         render.warn(
             f"{totals.no_fee_data} sale(s) have neither a payout nor fees recorded: their payout is taken "
-            "as the sale price. Tip: re-import a marketplace export that carries payouts."
+            "as the sale price. Tip: re-import a marketplace export that carries payouts, or an Alias "
+            "report imported before its fees came from the fee schedule."
         )
     no_cost_basis, payout, currency = totals.no_cost_basis, totals.no_cost_basis_payout, totals.currency
     if no_cost_basis:

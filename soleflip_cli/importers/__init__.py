@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from soleflip_cli.errors import UsageError
 from soleflip_cli.importers import reading
@@ -25,18 +25,23 @@ FORMATS = ("auto", "stockx", "alias", "ebay-orders", "ebay-transactions", "conte
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """What importers need from the settings: base currency, today's date, generic mappings."""
+    """What importers need from the settings: base currency, today's date, generic mappings, fees.
+
+    `fees` is settings.fees (the `[fees.*]` overrides): Alias reports carry no fees, so their fee
+    lines come from the fee schedule with these settings, as `soleflip price fees` gives them.
+    """
 
     base_currency: str = "USD"
     today: date | None = None
     mappings: Mapping[str, MappingSettings] = field(default_factory=dict)
+    fees: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def builtin(options: ImportOptions) -> list[Importer]:
     """Every built-in importer, in detection order (the most specific header first)."""
     return [
         StockXImporter(),
-        AliasImporter(),
+        AliasImporter(fees=options.fees),
         EbayOrdersImporter(),
         EbayTransactionsImporter(),
         ContestImporter(),

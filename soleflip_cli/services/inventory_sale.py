@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.errors import UsageError
-from soleflip_cli.fees import PLATFORMS, compute_fees
+from soleflip_cli.fees import FEE_KINDS, PLATFORMS, compute_fees
 from soleflip_cli.models import Listing, Sale, SaleFee
 from soleflip_cli.money import quantize
 from soleflip_cli.services.inputs import valid_amount, valid_currency, valid_past_date
@@ -22,19 +22,6 @@ from soleflip_cli.services.inventory_story import ItemStory, SaleInfo, item_stor
 from soleflip_cli.tables import SELLABLE
 
 _PLATFORM = re.compile(r"[a-z0-9][a-z0-9_.-]{0,29}")
-# Fee-engine line names in the project's fee-kind vocabulary (models.SaleFee.kind):
-# transaction (marketplace commission), processing (payment), shipping, refund or other.
-_KINDS = {
-    "transaction_fee": "transaction",
-    "minimum_transaction_fee": "transaction",
-    "commission": "transaction",
-    "seller_fee": "transaction",
-    "final_value_fee": "transaction",
-    "per_order_fee": "transaction",
-    "payment_processing": "processing",
-    "cash_out": "processing",
-    "shipping": "shipping",
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +96,7 @@ def sell_pair(
         inventory_item_id=item.id,
         source="manual",
         fees=[
-            SaleFee(name=name, kind=_KINDS.get(name, "other"), rate=rate, amount=amount, currency=currency)
+            SaleFee(name=name, kind=FEE_KINDS.get(name, "other"), rate=rate, amount=amount, currency=currency)
             for name, rate, amount in lines
         ],
     )

@@ -5,7 +5,8 @@ Rules (also in `soleflip report --help`):
   returned (returned, refunded). Cancelled and returned sales are left out of every amount and only
   counted (`cancelled`, `returned`); a returned pair is back in the book when its status says so.
 - payout is the marketplace payout (else sale price minus recorded fees); fees = gross - payout. Sales
-  with neither (Alias exports, say) count in `no_fee_data`: their payout is taken as the sale price.
+  with neither (a generic CSV without fee columns, say) count in `no_fee_data`: their payout is taken as
+  the sale price. Alias exports have no fee columns; their fees are estimated from the fee schedule.
 - cogs and profit cover only sales matched to a pair (sales.inventory_item_id); the others are counted in
   `no_cost_basis`, never costed at zero. profit = payout of those sales - cogs.
 - Amounts are converted per sale, at the rate of the sale's UTC date (cost: of the purchase date), and

@@ -39,6 +39,9 @@ def test_alias_sample() -> None:
     sales = [r for r in records if isinstance(r, SaleRecord)]
     assert (fmt, len(sales), errors) == ("alias", 8, [])
     assert sum(s.sale_price for s in sales) == Decimal("1643.00")
+    # Fees from the schedule, checked by hand row by row (e.g. 565: 53.68 + 5.00 + 14.68 = 73.36).
+    assert sum(s.fees_total or 0 for s in sales) == Decimal("238.06")
+    assert sum(s.payout or 0 for s in sales) == Decimal("1404.94")
     assert {s.sku for s in sales} >= {"DM7866-200", "M2002RFA", "1203A305-003"}
 
 
