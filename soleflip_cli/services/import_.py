@@ -81,6 +81,7 @@ class ImportResult:
     matched: int = 0
     attached: int = 0
     previous_batch: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON object of one file."""
@@ -187,6 +188,7 @@ def import_file(
         matched=counts.matched,
         attached=counts.attached,
         previous_batch=previous,
+        warnings=counts.warnings,
     )
 
 

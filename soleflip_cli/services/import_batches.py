@@ -22,6 +22,7 @@ class Counts:
     unchanged: int = 0
     matched: int = 0
     attached: int = 0
+    warnings: tuple[str, ...] = ()  # what the file asked for but could not be done, and why
 
 
 class ChunkWriter:

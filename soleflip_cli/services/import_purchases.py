@@ -17,6 +17,9 @@ from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductS
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 SURPLUS_STATUSES = ("in_stock", "listed")
+# The content hash of a pair this import retired when its row's quantity went down: a raised quantity
+# brings such a pair back, never one removed by hand (`inventory remove` keeps the hash).
+RETIRED = "retired-by-import"
 
 
 class PurchasesWriter(ChunkWriter):
@@ -29,6 +32,7 @@ class PurchasesWriter(ChunkWriter):
         self.suppliers: dict[str, int] = {}
         self.variants: set[int] = set()
         self.inserted = self.updated = self.unchanged = 0
+        self.warnings: list[str] = []
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
@@ -84,21 +88,30 @@ class PurchasesWriter(ChunkWriter):
         return found
 
     def _update(self, record: PurchaseRecord, values: dict[str, Any]) -> list[dict[str, Any]]:
-        """Update a changed row's pairs; add pairs if its quantity grew, retire unsold ones if it shrank."""
+        """Update a changed row's pairs to its quantity: add or bring back pairs, retire unsold extras."""
         pairs = self.session.execute(
-            select(InventoryItem.id, InventoryItem.source_key, InventoryItem.status).where(
-                InventoryItem.source_key.like(f"{record.key}#%")
-            )
+            select(
+                InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.content_hash
+            ).where(InventoryItem.source_key.like(f"{record.key}#%"))
         ).all()
         numbers = {int(str(p.source_key).rsplit("#", 1)[1]): p for p in pairs}
-        kept = [p.id for n, p in numbers.items() if n <= record.quantity]
+        kept = [p for n, p in numbers.items() if n <= record.quantity]
         fields = {k: v for k, v in values.items() if k not in ("product_id", "variant_id")}
-        self.session.execute(update(InventoryItem), [{"id": ident, **fields} for ident in kept])
-        surplus = [p.id for n, p in numbers.items() if n > record.quantity and p.status in SURPLUS_STATUSES]
+        statuses = [_status(p.status, p.content_hash) for p in kept]
+        self.session.execute(
+            update(InventoryItem),
+            [{"id": p.id, **fields, "status": status} for p, status in zip(kept, statuses, strict=True)],
+        )
+        extra = [p for n, p in numbers.items() if n > record.quantity and p.status != "removed"]
+        surplus = [p.id for p in extra if p.status in SURPLUS_STATUSES]
         if surplus:
             self.session.execute(
-                update(InventoryItem).where(InventoryItem.id.in_(surplus)).values(status="removed")
+                update(InventoryItem)
+                .where(InventoryItem.id.in_(surplus))
+                .values(status="removed", content_hash=RETIRED)
             )
+        if stay := [p for p in extra if p.status not in SURPLUS_STATUSES]:
+            self.warnings.append(_kept_warning(record, [(p.id, p.status) for p in stay]))
         missing = [n for n in range(1, record.quantity + 1) if n not in numbers]
         return _pairs(record, values, missing)
 
@@ -129,7 +142,7 @@ class PurchasesWriter(ChunkWriter):
             )
             waiting.extend((sold_at, ident) for sold_at, ident in self.session.execute(query))
         matched = match_in_order(self.session, waiting)
-        return Counts(self.inserted, self.updated, self.unchanged, matched)
+        return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 
 
 def _pairs(
@@ -139,3 +152,17 @@ def _pairs(
         {**values, "source_key": f"{record.key}#{n}", "status": "in_stock", "created_at": utcnow()}
         for n in numbers
     ]
+
+
+def _status(status: str, content_hash: str | None) -> str:
+    """A pair this import retired comes back in stock when its row's quantity covers it again."""
+    return "in_stock" if status == "removed" and content_hash == RETIRED else status
+
+
+def _kept_warning(record: PurchaseRecord, pairs: Sequence[tuple[int, str]]) -> str:
+    """Why pairs beyond a lowered quantity (id, status) were not removed."""
+    shown = ", ".join(f"{ident} ({status})" for ident, status in pairs)
+    return (
+        f"line {record.line}: quantity {record.quantity}, but {len(pairs)} more pair(s) of this row "
+        f"stay: {shown}; sold, returned, consigned and personal pairs are never removed by an import"
+    )
