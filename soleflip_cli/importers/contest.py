@@ -20,6 +20,7 @@ from soleflip_cli.importers.base import (
 from soleflip_cli.importers.fields import Cells, Columns, clean_row, missing_columns
 
 REQUIRED = ("Order Date", "Sneaker Name", "Sale Price", "Shoe Size")
+OPTIONAL = ("Retail Price", "Release Date", "Buyer Region")
 SHORT_YEAR, LONG_YEAR = "%m/%d/%y", "%m/%d/%Y"
 NONE = "\x00"  # how digest() writes a missing part
 
@@ -77,7 +78,7 @@ class ContestImporter:
     ) -> Iterator[Record | RowError | int]:
         """`parse_part`, or `encode_part` when `add` is given."""
         columns = Columns(rows.header)
-        if missing := missing_columns(rows, columns, REQUIRED):
+        if missing := missing_columns(rows, columns, REQUIRED, OPTIONAL):
             if part == 0:
                 yield from missing
             return
@@ -137,7 +138,7 @@ class _FastPath:
         self.parts = parts
         self.fits = fits
         self.at = [columns.position(n) for n in REQUIRED]
-        self.optional = [columns.index(n) for n in ("Retail Price", "Release Date", "Buyer Region")]
+        self.optional = [columns.index(n) for n in OPTIONAL]
         self.patterns: dict[str, str] = {}
         self.days: dict[str, tuple[date, str, int]] = {}  # cell -> day, its text, its part
         # Optional cells map to (value, its text in the row key); NONE stands for a missing value.

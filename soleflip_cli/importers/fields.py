@@ -23,8 +23,12 @@ class Columns:
         self.header = list(header)
         self._index: dict[str, int] = {}
         self._spelled: dict[str, int | None] = {}
+        self._positions: dict[str, list[int]] = {}
         for position, name in enumerate(header):
-            self._index.setdefault(header_key(name), position)
+            key = header_key(name)
+            self._index.setdefault(key, position)
+            if key:  # empty cells (eBay pads its header) are no column
+                self._positions.setdefault(key, []).append(position)
 
     def __contains__(self, name: str) -> bool:
         return header_key(name) in self._index
@@ -48,6 +52,11 @@ class Columns:
             raise KeyError(name)
         return position
 
+    def repeated(self, name: str) -> list[int]:
+        """The positions of `name` when the header has it more than once, else []."""
+        positions = self._positions.get(header_key(name), [])
+        return positions if len(positions) > 1 else []
+
     def first(self, *names: str) -> str | None:
         """The first of several alternative names the file has, as the file spells it."""
         for name in names:
@@ -57,13 +66,30 @@ class Columns:
         return None
 
 
-def missing_columns(rows: Rows, columns: Columns, required: Sequence[str]) -> list[RowError]:
-    """One error per required column the header lacks."""
-    return [
+def missing_columns(
+    rows: Rows, columns: Columns, required: Sequence[str], optional: Sequence[str] = ()
+) -> list[RowError]:
+    """One error per required column the header lacks, and per column read that it repeats."""
+    missing = [
         RowError(rows.header_line, name, "", "required column is missing")
         for name in required
         if name not in columns
     ]
+    return missing + repeated_columns(rows, columns, [*required, *optional])
+
+
+def repeated_columns(rows: Rows, columns: Columns, names: Sequence[str]) -> list[RowError]:
+    """One error per column read that the header has more than once: which one is meant is unknown."""
+    errors: list[RowError] = []
+    keys: set[str] = set()
+    for name in names:
+        positions = columns.repeated(name)
+        if positions and header_key(name) not in keys:
+            keys.add(header_key(name))
+            fields = ", ".join(str(p + 1) for p in positions)
+            reason = f"appears {len(positions)} times in the header (fields {fields}); keep one"
+            errors.append(RowError(rows.header_line, columns.header[positions[0]], "", reason))
+    return errors
 
 
 def data_rows(rows: Rows, width: int) -> Iterator[tuple[int, list[str]] | RowError]:

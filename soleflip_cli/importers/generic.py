@@ -19,7 +19,7 @@ from soleflip_cli.importers.base import (
     Target,
     digest,
 )
-from soleflip_cli.importers.fields import Cells, Columns, data_rows
+from soleflip_cli.importers.fields import Cells, Columns, data_rows, repeated_columns
 from soleflip_cli.importers.purchases import REQUIRED as PURCHASE_REQUIRED
 from soleflip_cli.importers.purchases import PurchasesImporter
 
@@ -105,6 +105,9 @@ class GenericImporter:
         mapped = self.mapping.columns
         if missing := [c for c in mapped.values() if c not in columns]:
             yield from (RowError(rows.header_line, c, "", "required column is missing") for c in missing)
+            return
+        if repeated := repeated_columns(rows, columns, list(mapped.values())):
+            yield from repeated
             return
         occurrences = Occurrences()
         seen: dict[str, int] = {}

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from soleflip_cli.catalog import SizeError, normalise_sku, parse_size
 from soleflip_cli.importers.base import Occurrences, PurchaseRecord, Record, RowError, Rows, Target, digest
-from soleflip_cli.importers.fields import Cells, Columns, data_rows, header_key
+from soleflip_cli.importers.fields import Cells, Columns, data_rows, header_key, repeated_columns
 
 # Field -> the header names it may have (compared case-insensitively, `_` = space).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -77,6 +77,9 @@ class PurchasesImporter:
             for field in missing:
                 wanted = " or ".join(self.columns.get(field, (field,)))
                 yield RowError(rows.header_line, wanted, "", "required column is missing")
+            return
+        if repeated := repeated_columns(rows, columns, [c for c in found.values() if c]):
+            yield from repeated
             return
         occurrences = Occurrences()
         for item in data_rows(rows, len(rows.header)):

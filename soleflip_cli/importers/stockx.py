@@ -24,6 +24,17 @@ EXAMPLE = "2022-07-13 09:54:57 +00"
 # Fee columns, each with a "<name> Currency" column beside it.
 FEES = (("Seller Fee", "transaction"), ("Payment Processing", "processing"), ("Shipping Fee", "shipping"))
 ADJUSTMENT = "Unlisted fees (listing - payout)"
+# Columns read when present (a repeated one is an error, as a repeated required one is).
+OPTIONAL = (
+    "Payout date",
+    "Listing Price Currency",
+    f"{PAYOUT} Currency",
+    *(name for fee, _ in FEES for name in (fee, f"{fee} Currency")),
+    "Total VAT Amount",
+    "Quantity",
+    "Style",
+    "Buyer Destination Country",
+)
 
 
 class StockXImporter:
@@ -40,7 +51,7 @@ class StockXImporter:
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """One SaleRecord per row; fees that don't add up to listing - payout get an adjustment line."""
         columns = Columns(rows.header)
-        if missing := missing_columns(rows, columns, REQUIRED):
+        if missing := missing_columns(rows, columns, REQUIRED, OPTIONAL):
             yield from missing
             return
         currency_column = columns.first("Listing Price Currency", f"{PAYOUT} Currency")
