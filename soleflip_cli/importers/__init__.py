@@ -40,7 +40,7 @@ class ImportOptions:
 def builtin(options: ImportOptions) -> list[Importer]:
     """Every built-in importer, in detection order (the most specific header first)."""
     return [
-        StockXImporter(),
+        StockXImporter(today=options.today),
         AliasImporter(fees=options.fees),
         EbayOrdersImporter(),
         EbayTransactionsImporter(),

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from soleflip_cli.importers.base import RowError, Rows
 from soleflip_cli.money import CURRENCIES, MAX_AMOUNT, MISSING_TOKENS, MoneyParseError, parse_money, quantize
+
+# No pair was bought or sold for resale before the first Air Jordan (1985): an earlier purchase or
+# sale date is a typo or a placeholder (0001-01-01), not history.
+EARLIEST_DAY = date(1985, 1, 1)
+# `today` is the UTC date; where the user lives it may already be tomorrow, and clocks drift.
+CLOCK_SKEW = timedelta(days=1)
 
 
 def header_key(name: str) -> str:
@@ -238,6 +244,17 @@ class Cells:
         """A calendar date read with the format's one pattern."""
         stamp = self.when(name, pattern, example, required=required)
         return stamp.date() if stamp else None
+
+    def plausible(self, name: str, day: date | None, today: date | None = None) -> None:
+        """Reject a purchase or sale day before EARLIEST_DAY, or (given `today`) after today."""
+        if day is None:
+            return
+        if day < EARLIEST_DAY:
+            self.reject(
+                name, self.raw(name), f"is before {EARLIEST_DAY.year}: not a real purchase or sale date"
+            )
+        elif today is not None and day > today + CLOCK_SKEW:
+            self.reject(name, self.raw(name), "is in the future")
 
     def count(self, name: str, *, default: int = 1, maximum: int = 1000) -> int:
         """A positive whole quantity (default when the column is empty or absent)."""

@@ -138,6 +138,7 @@ class GenericImporter:
             )
 
         sold_at = cells.when(self.mapping.columns["sold_at"], self.mapping.date_format, self.example)
+        cells.plausible(self.mapping.columns["sold_at"], sold_at.date() if sold_at else None)
         price = money("sale_price", required=True)
         fees, payout = money("fees_total"), money("payout")
         payout_column = col("payout_date")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from soleflip_cli.catalog import normalise_sku
@@ -44,6 +45,9 @@ class StockXImporter:
     target: Target = "sales"
     description = "StockX historical seller sales report (2022 and 2025 layouts)"
 
+    def __init__(self, *, today: date | None = None) -> None:
+        self.today = today or datetime.now(UTC).date()
+
     def detect(self, header: Sequence[str]) -> bool:
         """The report's own column names."""
         return Columns(header).has_all(SIGNATURE)
@@ -61,14 +65,14 @@ class StockXImporter:
                 yield item
                 continue
             cells = Cells(item[0], item[1], columns)
-            record = _sale(cells, currency_column, seen)
+            record = _sale(cells, currency_column, seen, self.today)
             if cells.errors:
                 yield from cells.errors
             elif record is not None:
                 yield record
 
 
-def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int]) -> SaleRecord | None:
+def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today: date) -> SaleRecord | None:
     order = cells.text("Order Number", required=True)
     if order is not None:
         if order in seen:
@@ -76,10 +80,15 @@ def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int]) -> Sa
         else:
             seen[order] = cells.line
     sold_at = cells.when("Sale Date", STAMP, EXAMPLE, adjust=stockx_timestamp)
+    cells.plausible("Sale Date", sold_at.date() if sold_at else None, today)
     payout_date = cells.when("Payout date", STAMP, EXAMPLE, required=False, adjust=stockx_timestamp)
     currency = cells.currency(currency_column) if currency_column else "USD"
     listing = cells.money("Listing Price", required=True)
     payout = cells.money(PAYOUT)
+    if payout is not None and listing is not None and payout[0] > listing[0]:
+        cells.reject(
+            PAYOUT, cells.raw(PAYOUT), f"more than the listing price {listing[0]}: fees cannot be negative"
+        )
     fees = _fees(cells, currency)
     vat = cells.money("Total VAT Amount")
     name = cells.text("Item", required=True)

@@ -28,7 +28,7 @@ from tests.importers.test_generic import GERMAN, SHOP
 from tests.reliability.fuzz import IMPORT_EXAMPLES, examples
 from tests.reliability.strategies import bad_files, read_table, write_table
 
-OPTIONS = ImportOptions(today=date(2025, 1, 1), mappings={"shop": SHOP, "de": GERMAN})
+OPTIONS = ImportOptions(today=date(2026, 12, 31), mappings={"shop": SHOP, "de": GERMAN})
 NAME = "fuzzed-export.csv"
 
 

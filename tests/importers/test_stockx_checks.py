@@ -1,0 +1,113 @@
+"""Implausible cells are row errors: future or pre-1985 sale and purchase dates, a payout above the price."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.importers.base import PurchaseRecord, SaleRecord
+from soleflip_cli.models import Sale
+from soleflip_cli.services.import_ import import_file
+from tests.importers.conftest import FIXTURES, parse_path
+from tests.importers.test_generic import SHOP
+
+TODAY = date(2025, 3, 10)
+OPTIONS = ImportOptions(today=TODAY, mappings={"shop": SHOP})
+SALE_DATE = "2025-03-01 18:30:00 +00"  # line 2 of stockx-2025.csv
+PAYOUT = "Total Gross Amount (Total Payout)"
+Write = Callable[..., Path]
+Found = list[tuple[int, str | None, str, str]]
+
+
+def _stockx(write: Write, old: str, new: str) -> tuple[list[SaleRecord], Found]:
+    text = (FIXTURES / "stockx-2025.csv").read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    _, records, errors = parse_path(write(text.replace(old, new)), options=OPTIONS)
+    return [r for r in records if isinstance(r, SaleRecord)], [
+        (e.line, e.column, e.value, e.reason) for e in errors
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        ("2031-01-01 00:00:00 +00", "is in the future"),
+        ("2025-03-12 00:00:00 +00", "is in the future"),  # two days after today
+        ("1984-12-31 23:59:59 +00", "is before 1985: not a real purchase or sale date"),
+        ("0001-01-02 00:00:00 +00", "is before 1985: not a real purchase or sale date"),
+    ],
+)
+def test_an_implausible_sale_date_is_a_row_error(write: Write, stamp: str, reason: str) -> None:
+    sales, errors = _stockx(write, SALE_DATE, stamp)
+    assert (len(sales), errors) == (4, [(2, "Sale Date", stamp, reason)])
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2025-03-11 23:59:59 +00", "2025-03-12 01:00:00 +02", "1985-01-01 00:00:00 +00"]
+)
+def test_a_sale_date_within_a_day_of_clock_skew_or_from_1985_is_kept(write: Write, stamp: str) -> None:
+    sales, errors = _stockx(write, SALE_DATE, stamp)
+    assert (len(sales), errors) == (5, [])
+
+
+def test_a_payout_above_the_listing_price_is_a_row_error(write: Write) -> None:
+    sales, errors = _stockx(write, ",120,EUR,105.6,EUR,", ",120,EUR,500,EUR,")
+    reason = "more than the listing price 120.00: fees cannot be negative"
+    assert (len(sales), errors) == (4, [(2, PAYOUT, "500", reason)])
+
+
+def test_a_payout_equal_to_the_listing_price_has_no_fees(write: Write) -> None:
+    sales, errors = _stockx(write, ",120,EUR,105.6,EUR,", ",120,EUR,120,EUR,")
+    assert errors == []
+    first = next(s for s in sales if s.line == 2)
+    assert (first.payout, first.fees_total) == (Decimal("120.00"), Decimal("0"))
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("0001-01-01", "is before 1985: not a real purchase or sale date"),
+        ("1984-12-31", "is before 1985: not a real purchase or sale date"),
+        ("2025-03-12", "is in the future"),
+        ("1985-01-01", None),
+        ("2025-03-11", None),  # a day of clock skew: the user's date may be ahead of UTC
+    ],
+)
+def test_purchase_dates_between_1985_and_tomorrow(write: Write, day: str, reason: str | None) -> None:
+    text = f"sku,size,cost,purchase_date\nDD1391-100,10,100,{day}\n"
+    _, records, errors = parse_path(write(text), options=OPTIONS)
+    assert [(e.line, e.column, e.value, e.reason) for e in errors] == (
+        [(2, "purchase_date", day, reason)] if reason else []
+    )
+    assert [r.purchase_date.isoformat() for r in records if isinstance(r, PurchaseRecord)] == (
+        [] if reason else [day]
+    )
+
+
+def test_a_mapped_sale_before_1985_is_a_row_error(write: Write) -> None:
+    text = (FIXTURES / "generic-sales.csv").read_text(encoding="utf-8")
+    text = text.replace("2026-05-14 11:23:45 +0100", "1970-01-01 00:00:00 +0000")
+    _, records, errors = parse_path(write(text), options=OPTIONS)
+    reason = "is before 1985: not a real purchase or sale date"
+    assert [(e.line, e.column, e.value, e.reason) for e in errors] == [
+        (2, "Created at", "1970-01-01 00:00:00 +0000", reason)
+    ]
+    assert len(records) == 2
+
+
+def test_a_future_sale_rejects_the_file(session: Session, write: Write) -> None:
+    text = (
+        (FIXTURES / "stockx-2025.csv")
+        .read_text(encoding="utf-8")
+        .replace(SALE_DATE, "2031-01-01 00:00:00 +00")
+    )
+    result = import_file(session, write(text), options=OPTIONS)
+    assert (result.written, result.rejected, result.inserted) == (False, 1, 0)
+    assert session.scalar(select(func.count()).select_from(Sale)) == 0
