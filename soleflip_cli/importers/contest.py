@@ -17,10 +17,20 @@ from soleflip_cli.importers.base import (
     Rows,
     Target,
 )
-from soleflip_cli.importers.fields import Cells, Columns, clean_row, missing_columns
+from soleflip_cli.importers.fields import Cells, Columns, clean_row, missing_columns, spelled
 
 REQUIRED = ("Order Date", "Sneaker Name", "Sale Price", "Shoe Size")
 OPTIONAL = ("Retail Price", "Release Date", "Buyer Region")
+# Record field -> the column it is read from.
+SOURCES = {
+    "sale_date": "Order Date",
+    "name": "Sneaker Name",
+    "sale_price": "Sale Price",
+    "size": "Shoe Size",
+    "retail_price": "Retail Price",
+    "release_date": "Release Date",
+    "region": "Buyer Region",
+}
 SHORT_YEAR, LONG_YEAR = "%m/%d/%y", "%m/%d/%Y"
 NONE = "\x00"  # how digest() writes a missing part
 
@@ -36,6 +46,10 @@ class ContestImporter:
     def detect(self, header: Sequence[str]) -> bool:
         """The contest's column names."""
         return Columns(header).has_all(REQUIRED)
+
+    def column_for(self, field: str, header: Sequence[str]) -> str | None:
+        """The file's own name of the column a record field is read from (None for the row key)."""
+        return spelled(header, (SOURCES[field],)) if field in SOURCES else None
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """Month-first dates (2- or 4-digit years, fixed by the first row), USD prices."""

@@ -72,6 +72,11 @@ class Columns:
         return None
 
 
+def spelled(header: Sequence[str], names: Sequence[str]) -> str | None:
+    """The first of `names` the header has, as the header spells it (errors name the file's column)."""
+    return Columns(header).first(*names)
+
+
 def missing_columns(
     rows: Rows, columns: Columns, required: Sequence[str], optional: Sequence[str] = ()
 ) -> list[RowError]:

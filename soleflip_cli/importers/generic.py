@@ -19,7 +19,7 @@ from soleflip_cli.importers.base import (
     Target,
     digest,
 )
-from soleflip_cli.importers.fields import Cells, Columns, data_rows, repeated_columns
+from soleflip_cli.importers.fields import Cells, Columns, data_rows, repeated_columns, spelled
 from soleflip_cli.importers.purchases import REQUIRED as PURCHASE_REQUIRED
 from soleflip_cli.importers.purchases import PurchasesImporter
 
@@ -95,6 +95,13 @@ class GenericImporter:
     def detect(self, header: Sequence[str]) -> bool:
         """True when the header has every column the mapping names."""
         return Columns(header).has_all(list(self.mapping.columns.values()))
+
+    def column_for(self, field: str, header: Sequence[str]) -> str | None:
+        """The file's own name of the column a record field is read from (None when it is not mapped)."""
+        if self.target == "purchases":
+            return self._purchases.column_for(field, header)
+        column = self.mapping.columns.get("fees_total" if field == "fees" else field)
+        return spelled(header, (column,)) if column else None
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """Purchases go through the purchases importer; sales are read here."""

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from soleflip_cli.catalog import SizeError, normalise_sku, parse_size
 from soleflip_cli.importers.base import Occurrences, PurchaseRecord, Record, RowError, Rows, Target, digest
-from soleflip_cli.importers.fields import Cells, Columns, data_rows, header_key, repeated_columns
+from soleflip_cli.importers.fields import Cells, Columns, data_rows, header_key, repeated_columns, spelled
 
 # Field -> the header names it may have (compared case-insensitively, `_` = space).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -67,6 +67,10 @@ class PurchasesImporter:
         """A header with a column for each required field."""
         columns = Columns(header)
         return all(columns.first(*self.columns.get(f, ())) for f in REQUIRED)
+
+    def column_for(self, field: str, header: Sequence[str]) -> str | None:
+        """The file's own name of the column a record field is read from (None for the row key)."""
+        return spelled(header, self.columns.get(field, ()))
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """One PurchaseRecord per row, keyed by (sku, size, date, supplier) plus its occurrence."""

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.importers.base import FeeLine, Record, RowError, Rows, SaleRecord, Target
-from soleflip_cli.importers.fields import Cells, Columns, data_rows, missing_columns, stockx_timestamp
+from soleflip_cli.importers.fields import (
+    Cells,
+    Columns,
+    data_rows,
+    missing_columns,
+    spelled,
+    stockx_timestamp,
+)
 
 SIGNATURE = ("Order Number", "Sku Name", "Sku Size", "Listing Price")
 REQUIRED = (
@@ -25,6 +32,20 @@ EXAMPLE = "2022-07-13 09:54:57 +00"
 # Fee columns, each with a "<name> Currency" column beside it.
 FEES = (("Seller Fee", "transaction"), ("Payment Processing", "processing"), ("Shipping Fee", "shipping"))
 ADJUSTMENT = "Unlisted fees (listing - payout)"
+# Record field -> the column it is read from.
+SOURCES = {
+    "external_id": "Order Number",
+    "sold_at": "Sale Date",
+    "sale_price": "Listing Price",
+    "item_name": "Item",
+    "sku": "Style",
+    "size": "Sku Size",
+    "quantity": "Quantity",
+    "payout": PAYOUT,
+    "vat_amount": "Total VAT Amount",
+    "payout_date": "Payout date",
+    "buyer_country": "Buyer Destination Country",
+}
 # Columns read when present (a repeated one is an error, as a repeated required one is).
 OPTIONAL = (
     "Payout date",
@@ -51,6 +72,10 @@ class StockXImporter:
     def detect(self, header: Sequence[str]) -> bool:
         """The report's own column names."""
         return Columns(header).has_all(SIGNATURE)
+
+    def column_for(self, field: str, header: Sequence[str]) -> str | None:
+        """The file's own name of the column a record field is read from (None for derived fields)."""
+        return spelled(header, (SOURCES[field],)) if field in SOURCES else None
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """One SaleRecord per row; fees that don't add up to listing - payout get an adjustment line."""

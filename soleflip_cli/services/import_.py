@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self, cast
@@ -135,7 +135,8 @@ def import_file(
         return ImportResult(
             display, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run
         )
-    scan = _Scan(skip_bad_rows, rows.header_line)
+    column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)
+    scan = _Scan(skip_bad_rows, rows.header_line, _columns(column_for, rows.header))
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
     encode_part: EncodePart | None = getattr(importer, "encode_part", None)
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -192,6 +193,15 @@ def import_file(
     )
 
 
+def _columns(
+    column_for: Callable[[str, list[str]], str | None] | None, header: list[str]
+) -> Callable[[str], str | None]:
+    """Record field -> the file's column it came from, as the importer tells (None when it cannot)."""
+    if column_for is None:
+        return lambda field: None
+    return lambda field: column_for(field, header)
+
+
 def _fork(lines: int) -> bool:
     """Whether a file of `lines` lines is parsed in a forked process (big files, where forks are safe)."""
     return lines >= FORK_LINES and import_worker.available()
@@ -225,9 +235,10 @@ def _rare_collections() -> Iterator[None]:
 class _Scan:
     """Error bookkeeping while a file is read: first errors kept, bad rows counted."""
 
-    def __init__(self, skip_bad_rows: bool, header_line: int) -> None:
+    def __init__(self, skip_bad_rows: bool, header_line: int, column: Callable[[str], str | None]) -> None:
         self.skip_bad_rows = skip_bad_rows
         self.header_line = header_line
+        self.column = column
         self.errors: list[RowError] = []
         self.error_count = self.rejected = self.records = 0
         self._last_line = -1
@@ -236,6 +247,13 @@ class _Scan:
     def writing(self) -> bool:
         """False once a bad row means the file will be rolled back (nothing more to write)."""
         return self.skip_bad_rows or self.error_count == 0
+
+    def bounds(self, record: Record) -> list[RowError]:
+        """out_of_bounds of a record, each error naming the file's column where the importer can tell."""
+        return [
+            replace(e, column=self.column(e.column) or e.column) if e.column else e
+            for e in out_of_bounds(record)
+        ]
 
     def run(
         self,
@@ -247,7 +265,7 @@ class _Scan:
         chunk: list[Record] = []
         writing = True
         for item in items:
-            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)
+            errors = [item] if isinstance(item, RowError) else self.bounds(item)
             if errors:
                 for error in errors:
                     self.add_error(error)
@@ -286,7 +304,7 @@ class _Scan:
                     self._send(encoder, send, writing)
                     advance(item)
                 continue
-            errors = [item] if isinstance(item, RowError) else out_of_bounds(item)
+            errors = [item] if isinstance(item, RowError) else self.bounds(item)
             if errors:
                 for error in errors:
                     self.add_error(error)
