@@ -5,9 +5,11 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -47,10 +49,7 @@ def prepare(path: Path, name: str) -> Source:
     printable = False
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
-            if (nul := chunk.find(b"\x00")) >= 0:
-                raise UnreadableFileError(
-                    f"binary data (a NUL byte at byte {size + nul}), not a CSV text file"
-                )
+            check_text(chunk, size)
             sha.update(chunk)
             size += len(chunk)
             lines += chunk.count(b"\n")
@@ -73,6 +72,12 @@ def prepare(path: Path, name: str) -> Source:
     return Source(path, name, sha.hexdigest(), encoding, size, lines + 1)
 
 
+def check_text(chunk: bytes, offset: int) -> None:
+    """Refuse binary data: a NUL byte never occurs in a CSV export (`offset`: where `chunk` starts)."""
+    if (nul := chunk.find(b"\x00")) >= 0:
+        raise UnreadableFileError(f"binary data (a NUL byte at byte {offset + nul}), not a CSV text file")
+
+
 def _check_cp1252(path: Path) -> None:
     with path.open("r", encoding="cp1252", newline="") as handle:
         try:
@@ -84,12 +89,55 @@ def _check_cp1252(path: Path) -> None:
             ) from exc
 
 
-def spool(stream: IO[bytes], directory: Path | None = None) -> Path:
-    """Copy a stream (stdin) to a temporary file so it can be read twice; the caller deletes it."""
-    handle = tempfile.NamedTemporaryFile(prefix="soleflip-stdin-", suffix=".csv", dir=directory, delete=False)
-    with handle:
-        shutil.copyfileobj(stream, handle, CHUNK)
-    return Path(handle.name)
+@contextmanager
+def spooled(stream: IO[bytes], directory: Path | None = None) -> Iterator[Path]:
+    """A stream (stdin) copied to a temporary file, to read it twice.
+
+    Copying stops at the first NUL byte (UnreadableFileError: binary data, maybe endless, as from
+    /dev/zero); the file is removed however the block ends: an error, Ctrl-C, or SIGTERM (see
+    _terminable), also while copying.
+    """
+    with _terminable():
+        handle = tempfile.NamedTemporaryFile(
+            prefix="soleflip-stdin-", suffix=".csv", dir=directory, delete=False
+        )
+        path = Path(handle.name)
+        try:
+            with handle:
+                _copy_text(stream, handle)
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises SystemExit (exit 143) in here, so `finally` blocks run (by default they do not).
+
+    Only where SIGTERM has its default action and can be handled (in the main thread).
+    """
+    default = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if not default or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _copy_text(stream: IO[bytes], target: IO[bytes]) -> None:
+    """Copy `stream` to `target`, refusing binary data as prepare does."""
+    size = 0
+    while chunk := stream.read(CHUNK):
+        check_text(chunk, size)
+        target.write(chunk)
+        size += len(chunk)
 
 
 def read_records(

@@ -99,12 +99,16 @@ class ImportResult:
 
 
 def import_stream(session: Session, stream: IO[bytes], **kwargs: Any) -> ImportResult:
-    """import_file for a stream (stdin): it is spooled to a temporary file first."""
-    path = reading.spool(stream)
+    """import_file for a stream (stdin): it is copied to a temporary file first, removed afterwards.
+
+    Binary data stops the copy: the stream is then refused as a file without CSV text is.
+    """
+    name = kwargs.pop("name", None) or "<stdin>"
     try:
-        return import_file(session, path, name=kwargs.pop("name", "<stdin>"), **kwargs)
-    finally:
-        path.unlink(missing_ok=True)
+        with reading.spooled(stream) as path:
+            return import_file(session, path, name=name, **kwargs)
+    except reading.UnreadableFileError as exc:  # import_file returns its own: this is the copy's
+        return _refused(name, kwargs.get("fmt", "auto"), exc, dry_run=kwargs.get("dry_run", False))
 
 
 def import_file(
@@ -131,10 +135,7 @@ def import_file(
         source = reading.prepare(path, display)
         importer, rows = choose(source, fmt, mapping, options or ImportOptions())
     except reading.UnreadableFileError as exc:
-        errors = (RowError(1, None, "", str(exc)),)
-        return ImportResult(
-            display, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run
-        )
+        return _refused(display, fmt, exc, dry_run=dry_run)
     column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)
     scan = _Scan(skip_bad_rows, rows.header_line, _columns(column_for, rows.header))
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
@@ -200,6 +201,12 @@ def _columns(
     if column_for is None:
         return lambda field: None
     return lambda field: column_for(field, header)
+
+
+def _refused(file: str, fmt: str, exc: Exception, *, dry_run: bool) -> ImportResult:
+    """The result of a file refused as a whole before its rows were read: `exc` is its one error."""
+    errors = (RowError(1, None, "", str(exc)),)
+    return ImportResult(file, fmt, "", 0, 0, 0, 0, 0, errors, error_count=1, batch_id=None, dry_run=dry_run)
 
 
 def _fork(lines: int) -> bool:
