@@ -37,6 +37,10 @@ class UsageError(SoleflipError):
     exit_code = ExitCode.USAGE
 
 
+class FileFormatError(UsageError):
+    """A file's export format cannot be told from its header; only that file is refused (exit 2)."""
+
+
 class ConfigError(SoleflipError):
     """A configuration file or value is malformed (exit 2)."""
 

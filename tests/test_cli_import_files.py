@@ -17,9 +17,40 @@ import pytest
 from soleflip_cli.errors import ExitCode
 from soleflip_cli.importers import reading
 from tests.conftest import Cli
+from tests.importers.conftest import FIXTURES
 from tests.reliability.procs import soleflip
 
+STOCKX = str(FIXTURES / "stockx-2025.csv")
 HEADER = "sku,size,cost,currency,purchase date\n"
+ROWS = "DD1391-100,10,110,USD,2024-03-01\nM2002RFA,10,140,USD,2024-03-03\n"
+
+
+def _flat(text: str) -> str:
+    """Messages on one line, without the first-use schema notice."""
+    return " ".join(text.replace("Creating the database schema", "").split())
+
+
+def _batches(cli: Cli) -> list[tuple[str, int]]:
+    """(file, inserted) of every import batch, oldest first."""
+    return [
+        (b["file"], b["inserted"]) for b in reversed(json.loads(cli("import", "history", "--json").stdout))
+    ]
+
+
+@pytest.fixture
+def purchases(tmp_path: Path) -> str:
+    """A small purchases export (2 rows)."""
+    path = tmp_path / "purchases.csv"
+    path.write_text(HEADER + ROWS)
+    return str(path)
+
+
+@pytest.fixture
+def tabbed(tmp_path: Path) -> str:
+    """The purchases export separated by tabs: its format cannot be told."""
+    path = tmp_path / "tabbed.csv"
+    path.write_text((HEADER + ROWS).replace(",", "\t"))
+    return str(path)
 
 
 @pytest.fixture
@@ -29,6 +60,60 @@ def spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     directory.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(directory))
     return directory
+
+
+def test_a_file_of_unknown_format_is_its_own_failure(cli: Cli, purchases: str, tabbed: str) -> None:
+    result = cli("import", "csv", purchases, tabbed, STOCKX, "--json")
+    assert result.exit_code == ExitCode.USAGE
+    first, odd, last = json.loads(result.stdout)
+    assert (first["inserted"], first["batch_id"], last["inserted"], last["batch_id"]) == (2, 1, 5, 2)
+    assert odd == {
+        "file": tabbed,
+        "format": "auto",
+        "rows": 0,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "errors": [{"line": 1, "column": None, "message": odd["errors"][0]["message"]}],
+        "batch_id": None,
+    }
+    assert odd["errors"][0]["message"].startswith(
+        "cannot tell the export format from the header ('sku\\tsize\\tcost\\tcurrency\\tpurchase date')"
+    )
+    assert f"Error: {tabbed}: cannot tell the export format from the header ('sku\\tsize" in _flat(
+        result.stderr
+    )
+    assert "known formats: stockx, alias" in result.stderr and "nothing was imported from it" in result.stderr
+    assert "Tip: pass --format NAME" in _flat(result.stderr)
+    assert _batches(cli) == [(purchases, 2), (STOCKX, 5)]
+
+
+def test_unknown_format_alone_still_exits_2_with_the_header(cli: Cli, tabbed: str) -> None:
+    result = cli("import", "csv", tabbed)
+    assert result.exit_code == ExitCode.USAGE
+    assert "tabbed.csv" in result.stdout and "cannot tell the export format" in result.stdout
+    assert "known formats: stockx, alias, ebay-orders" in _flat(result.stderr)
+
+
+def test_the_most_severe_exit_code_wins(cli: Cli, tmp_path: Path, tabbed: str) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "DD1391-100,10,abc,USD,2024-03-01\n")
+    result = cli("import", "csv", str(bad), tabbed, "--json")
+    assert result.exit_code == ExitCode.USAGE  # an unknown format (2) before bad rows (3)
+    assert [d["rejected"] for d in json.loads(result.stdout)] == [1, 0]
+    assert "Tip: pass --format NAME" in _flat(result.stderr) and "--skip-bad-rows" in _flat(result.stderr)
+
+
+def test_a_wrong_mapping_refuses_the_command_before_any_file(
+    cli: Cli, tmp_path: Path, purchases: str
+) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = cli("import", "csv", str(empty), purchases, "--mapping", "shop")
+    assert result.exit_code == ExitCode.USAGE
+    assert _flat(result.stderr).startswith("Error: no mapping named 'shop' (none configured)")
+    assert result.stdout == "" and _batches(cli) == []
 
 
 class _Stream(io.RawIOBase):

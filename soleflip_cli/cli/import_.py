@@ -16,7 +16,7 @@ from soleflip_cli.cli._common import (
     state,
     writer_lock,
 )
-from soleflip_cli.errors import FindingsError, UsageError
+from soleflip_cli.errors import ExitCode, FindingsError, UsageError
 from soleflip_cli.render import Column, OutputFormat
 
 if TYPE_CHECKING:
@@ -93,13 +93,15 @@ def import_csv(
     """Import sales (StockX, Alias, eBay), market sales (contest) or purchases from CSV files.
 
     The format is detected from the header unless --format says it. Each file is one batch,
-    all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. Re-importing
-    updates changed rows and leaves identical ones alone.
+    all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. A file whose
+    format is unknown (exit 2) is reported and the others are still imported; the exit code is
+    then the most severe (2, then 3). Re-importing updates changed rows and leaves identical
+    ones alone.
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
     from soleflip_cli import render
-    from soleflip_cli.importers import ImportOptions
+    from soleflip_cli.importers import ImportOptions, check_choice
     from soleflip_cli.services import import_ as service
 
     if input_format not in INPUT_FORMATS:
@@ -113,6 +115,7 @@ def import_csv(
     app_state = state(ctx)
     settings = app_state.loaded.settings
     options = ImportOptions(base_currency=settings.base_currency, mappings=settings.import_.mappings)
+    check_choice(input_format, mapping, options)
     kwargs: dict[str, Any] = {
         "fmt": input_format,
         "mapping": mapping,
@@ -188,14 +191,26 @@ def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
             )
 
 
+# The exit code of several files is the most severe of theirs, in this order.
+SEVERITY = (ExitCode.USAGE, ExitCode.FINDINGS)
+
+
 def _finish(results: list[ImportResult]) -> None:
     bad = [r for r in results if r.error_count]
     if not bad:
         return
-    hint = None
+    hints = [r.failure.hint for r in bad if r.failure is not None and r.failure.hint]
     if any(r.rejected and not r.written for r in bad):
-        hint = "fix the rows listed above, or pass --skip-bad-rows to import the good ones"
-    raise FindingsError("\n".join(_problem(r) for r in bad), hint=hint)
+        hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
+    worst = min(bad, key=lambda r: SEVERITY.index(_exit_code(r)))
+    kind = type(worst.failure) if worst.failure is not None else FindingsError
+    message = "\n".join(_problem(r) for r in bad)
+    raise kind(message, hint="; ".join(dict.fromkeys(hints)) or None)
+
+
+def _exit_code(result: ImportResult) -> ExitCode:
+    """A file's own exit code: 2 format unknown, 3 bad rows or no CSV text."""
+    return result.failure.exit_code if result.failure is not None else ExitCode.FINDINGS
 
 
 def _problem(result: ImportResult) -> str:
@@ -203,7 +218,7 @@ def _problem(result: ImportResult) -> str:
         return f"{result.file}: {result.rejected} bad rows skipped, the good rows were imported"
     if result.rejected:
         return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
-    if result.error_count == 1:  # the file itself (empty, binary, a missing column)
+    if result.error_count == 1:  # the file itself (empty, binary, its format, a missing column)
         error = result.errors[0]
         where = f"column {error.column!r}: " if error.column else ""
         return f"{result.file}: {where}{error.message}; nothing was imported from it"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from soleflip_cli.errors import UsageError
+from soleflip_cli.errors import FileFormatError, UsageError
 from soleflip_cli.importers import reading
 from soleflip_cli.importers.alias import AliasImporter
 from soleflip_cli.importers.base import Importer, Rows
@@ -49,20 +49,33 @@ def builtin(options: ImportOptions) -> list[Importer]:
     ]
 
 
+def check_choice(fmt: str, mapping: str | None, options: ImportOptions) -> None:
+    """Refuse a --format / --mapping combination that no file could fit (UsageError, exit 2)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
+    if mapping is not None and fmt not in ("auto", "generic"):
+        raise UsageError(f"--mapping goes with --format generic, not --format {fmt}")
+    if fmt == "generic" and mapping is None:
+        raise UsageError("--format generic needs --mapping NAME", hint=_MAPPING_HINT)
+    if mapping is not None and mapping not in options.mappings:
+        known = ", ".join(sorted(options.mappings)) or "none configured"
+        raise UsageError(f"no mapping named {mapping!r} ({known})", hint=_MAPPING_HINT)
+
+
 def choose(
     source: reading.Source, fmt: str, mapping: str | None, options: ImportOptions
 ) -> tuple[Importer, Rows]:
-    """The importer for `source` and its rows: the one asked for, else the one its header matches."""
-    if mapping is not None and fmt not in ("auto", "generic"):
-        raise UsageError(f"--mapping goes with --format generic, not --format {fmt}")
-    if fmt == "generic" or mapping is not None:
+    """The importer for `source` and its rows: the one asked for, else the one its header matches.
+
+    Raises UsageError for a wrong --format / --mapping (see check_choice), FileFormatError when the
+    header fits no format or several.
+    """
+    check_choice(fmt, mapping, options)
+    if mapping is not None:  # check_choice let a mapping through only with auto or generic
         return _generic(source, mapping, options)
     if fmt == "auto":
         return _detect(source, options)
-    importers = {i.name: i for i in builtin(options)}
-    if fmt not in importers:
-        raise UsageError(f"unknown format {fmt!r}; known formats: {', '.join(FORMATS)}")
-    importer = importers[fmt]
+    importer = next(i for i in builtin(options) if i.name == fmt)
     header = reading.find_header(source, importer.detect) or reading.first_record(source)
     if header is None:  # only blanks, empty cells or unreadable records where the header should be
         raise reading.UnreadableFileError(
@@ -71,20 +84,15 @@ def choose(
     return importer, reading.table(source, header)
 
 
-def _generic(source: reading.Source, name: str | None, options: ImportOptions) -> tuple[Importer, Rows]:
-    if name is None:
-        raise UsageError("--format generic needs --mapping NAME", hint=_MAPPING_HINT)
-    settings = options.mappings.get(name)
-    if settings is None:
-        known = ", ".join(sorted(options.mappings)) or "none configured"
-        raise UsageError(f"no mapping named {name!r} ({known})", hint=_MAPPING_HINT)
+def _generic(source: reading.Source, name: str, options: ImportOptions) -> tuple[Importer, Rows]:
+    settings = options.mappings[name]
     importer = GenericImporter(name, settings, base_currency=options.base_currency, today=options.today)
     delimiters = (settings.delimiter,) if settings.delimiter else (",", ";")
     skip = settings.skip_lines
     header = reading.find_header(source, importer.detect, delimiters=delimiters, skip_lines=skip)
     header = header or reading.first_record(source, delimiters[0], skip)
     if header is None:
-        raise UsageError(f"{source.name}: no header after the {skip} lines the mapping skips")
+        raise FileFormatError(f"no header after the {skip} lines the mapping skips")
     return importer, reading.table(source, header)
 
 
@@ -100,16 +108,16 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
         importers = mapped
     if header is None:
         seen = reading.first_record(source)
-        raise UsageError(
-            f"{source.name}: cannot tell the export format from the header ({_shown(seen)}); "
+        raise FileFormatError(
+            f"cannot tell the export format from the header ({_shown(seen)}); "
             f"known formats: {', '.join(FORMATS[1:])}",
             hint=_MAPPING_HINT,
         )
     matches = [i for i in importers if i.detect(header.cells)]
     if len(matches) > 1:
         names = ", ".join(i.name for i in matches)
-        raise UsageError(
-            f"{source.name}: the header ({_shown(header)}) fits several formats ({names}); "
+        raise FileFormatError(
+            f"the header ({_shown(header)}) fits several formats ({names}); "
             f"known formats: {', '.join(FORMATS[1:])}",
             hint="pass --format NAME",
         )
