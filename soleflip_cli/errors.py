@@ -41,6 +41,10 @@ class FileFormatError(UsageError):
     """A file's export format cannot be told from its header; only that file is refused (exit 2)."""
 
 
+class FileReadError(SoleflipError):
+    """The operating system refused to read a file (permission denied, a device error) (exit 1)."""
+
+
 class ConfigError(SoleflipError):
     """A configuration file or value is malformed (exit 2)."""
 

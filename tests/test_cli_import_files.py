@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
 from soleflip_cli.errors import ExitCode
 from soleflip_cli.importers import reading
+from soleflip_cli.services.import_ import import_file
 from tests.conftest import Cli
 from tests.importers.conftest import FIXTURES
 from tests.reliability.procs import soleflip
@@ -103,6 +105,9 @@ def test_the_most_severe_exit_code_wins(cli: Cli, tmp_path: Path, tabbed: str) -
     assert result.exit_code == ExitCode.USAGE  # an unknown format (2) before bad rows (3)
     assert [d["rejected"] for d in json.loads(result.stdout)] == [1, 0]
     assert "Tip: pass --format NAME" in _flat(result.stderr) and "--skip-bad-rows" in _flat(result.stderr)
+    if Path("/proc/self/mem").is_file():  # a file whose reading fails (1) before both
+        worse = cli("import", "csv", str(bad), tabbed, "/proc/self/mem", "--json")
+        assert worse.exit_code == ExitCode.ERROR and len(json.loads(worse.stdout)) == 3
 
 
 def test_a_wrong_mapping_refuses_the_command_before_any_file(
@@ -114,6 +119,37 @@ def test_a_wrong_mapping_refuses_the_command_before_any_file(
     assert result.exit_code == ExitCode.USAGE
     assert _flat(result.stderr).startswith("Error: no mapping named 'shop' (none configured)")
     assert result.stdout == "" and _batches(cli) == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux /proc: a file reading fails on")
+def test_a_read_error_names_the_file_and_the_reason(cli: Cli, purchases: str) -> None:
+    result = cli("import", "csv", "/proc/self/mem", purchases, "--json")  # EIO, even for root
+    assert (result.exit_code, result.exception) == (ExitCode.ERROR, None)
+    failed, good = json.loads(result.stdout)
+    message = "cannot read the file: input/output error"
+    assert (failed["errors"], failed["batch_id"]) == ([{"line": 1, "column": None, "message": message}], None)
+    assert good["batch_id"] == 1
+    assert _flat(result.stderr) == f"Error: /proc/self/mem: {message}; nothing was imported from it"
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads a file whatever its mode")
+def test_permission_denied_is_that_file_s_failure(cli: Cli, tmp_path: Path, purchases: str) -> None:
+    locked = tmp_path / "locked.csv"
+    locked.write_text(HEADER + ROWS)
+    locked.chmod(0)
+    result = cli("import", "csv", purchases, str(locked), "--json")
+    assert (result.exit_code, result.exception) == (ExitCode.ERROR, None)
+    assert [d["batch_id"] for d in json.loads(result.stdout)] == [1, None]
+    assert _flat(result.stderr) == (
+        f"Error: {locked}: cannot read the file: permission denied; nothing was imported from it"
+    )
+
+
+def test_the_service_returns_an_os_error_as_the_file_s_failure(session: Session, tmp_path: Path) -> None:
+    result = import_file(session, tmp_path)  # a directory: opening it for reading fails
+    assert [e.message for e in result.errors] == ["cannot read the file: is a directory"]
+    assert result.failure is not None and result.failure.exit_code == ExitCode.ERROR
+    assert (result.batch_id, result.written) == (None, False)
 
 
 class _Stream(io.RawIOBase):

@@ -93,10 +93,10 @@ def import_csv(
     """Import sales (StockX, Alias, eBay), market sales (contest) or purchases from CSV files.
 
     The format is detected from the header unless --format says it. Each file is one batch,
-    all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. A file whose
-    format is unknown (exit 2) is reported and the others are still imported; the exit code is
-    then the most severe (2, then 3). Re-importing updates changed rows and leaves identical
-    ones alone.
+    all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. A file that
+    cannot be read (exit 1) or whose format is unknown (exit 2) is reported and the others are
+    still imported; the exit code is then the most severe (1, then 2, then 3). Re-importing
+    updates changed rows and leaves identical ones alone.
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
@@ -192,7 +192,7 @@ def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
 
 
 # The exit code of several files is the most severe of theirs, in this order.
-SEVERITY = (ExitCode.USAGE, ExitCode.FINDINGS)
+SEVERITY = (ExitCode.ERROR, ExitCode.USAGE, ExitCode.FINDINGS)
 
 
 def _finish(results: list[ImportResult]) -> None:
@@ -209,7 +209,7 @@ def _finish(results: list[ImportResult]) -> None:
 
 
 def _exit_code(result: ImportResult) -> ExitCode:
-    """A file's own exit code: 2 format unknown, 3 bad rows or no CSV text."""
+    """A file's own exit code: 1 unreadable, 2 format unknown, 3 bad rows or no CSV text."""
     return result.failure.exit_code if result.failure is not None else ExitCode.FINDINGS
 
 
@@ -218,7 +218,7 @@ def _problem(result: ImportResult) -> str:
         return f"{result.file}: {result.rejected} bad rows skipped, the good rows were imported"
     if result.rejected:
         return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
-    if result.error_count == 1:  # the file itself (empty, binary, its format, a missing column)
+    if result.error_count == 1:  # the file itself (unreadable, empty, binary, its format, a missing column)
         error = result.errors[0]
         where = f"column {error.column!r}: " if error.column else ""
         return f"{result.file}: {where}{error.message}; nothing was imported from it"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from soleflip_cli.errors import FileReadError
 from soleflip_cli.importers.base import RowError, Rows
 
 CHUNK = 1 << 20
@@ -41,7 +42,23 @@ class Source:
 
 
 def prepare(path: Path, name: str) -> Source:
-    """Hash the file and choose its encoding (UTF-8 with or without BOM, else cp1252)."""
+    """Hash the file and choose its encoding (UTF-8 with or without BOM, else cp1252).
+
+    Raises UnreadableFileError when it is no CSV text, FileReadError when the system cannot read it.
+    """
+    try:
+        return _prepare(path, name)
+    except OSError as exc:
+        raise FileReadError(f"cannot read the file: {_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    """What the operating system said, as a lower-case phrase ("permission denied")."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _prepare(path: Path, name: str) -> Source:
     sha = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True

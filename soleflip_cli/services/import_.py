@@ -12,7 +12,7 @@ from typing import IO, Any, Protocol, Self, cast
 
 from sqlalchemy.orm import Session
 
-from soleflip_cli.errors import FileFormatError, SoleflipError
+from soleflip_cli.errors import FileFormatError, FileReadError, SoleflipError
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import Importer, MarketSaleRecord, MarketValues, Record, RowError, Rows
 from soleflip_cli.services import import_worker
@@ -83,8 +83,8 @@ class ImportResult:
     attached: int = 0
     previous_batch: int | None = None
     warnings: tuple[str, ...] = ()
-    # What refused the whole file before a row was read: its format could not be told
-    # (FileFormatError); its message is the one error. None for the other results.
+    # What refused the whole file before a row was read: it could not be read (FileReadError) or
+    # its format told (FileFormatError); its message is the one error. None for the other results.
     failure: SoleflipError | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -131,15 +131,15 @@ def import_file(
 
     A rejected file or a dry run is rolled back here, so the session must hold nothing else of
     value; otherwise the caller commits. Money keeps the file's currency; naive times are UTC.
-    `progress(line, total_lines)` is called after each chunk. A file that holds no CSV text or
-    fits no format (or several) is refused as a whole, its result holding that one error; a
-    wrong `fmt` / `mapping` raises UsageError (exit 2).
+    `progress(line, total_lines)` is called after each chunk. A file that cannot be read, holds no
+    CSV text or fits no format (or several) is refused as a whole, its result holding that one
+    error; a wrong `fmt` / `mapping` raises UsageError (exit 2).
     """
     display = name or str(path)
     try:
         source = reading.prepare(path, display)
         importer, rows = choose(source, fmt, mapping, options or ImportOptions())
-    except (reading.UnreadableFileError, FileFormatError) as exc:
+    except (reading.UnreadableFileError, FileReadError, FileFormatError) as exc:
         return _refused(display, fmt, exc, dry_run=dry_run)
     column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)
     scan = _Scan(skip_bad_rows, rows.header_line, _columns(column_for, rows.header))
