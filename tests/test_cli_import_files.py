@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,39 @@ def test_the_service_returns_an_os_error_as_the_file_s_failure(session: Session,
     assert [e.message for e in result.errors] == ["cannot read the file: is a directory"]
     assert result.failure is not None and result.failure.exit_code == ExitCode.ERROR
     assert (result.batch_id, result.written) == (None, False)
+
+
+def test_a_directory_is_refused_before_anything_is_written(cli: Cli, tmp_path: Path, purchases: str) -> None:
+    result = cli("import", "csv", purchases, str(tmp_path))
+    assert (result.exit_code, _flat(result.stderr)) == (ExitCode.USAGE, f"Error: {tmp_path}: is a directory")
+    assert _batches(cli) == []
+
+
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd (process substitution)")
+def test_a_pipe_by_path_is_read_like_stdin(cli: Cli, spool_dir: Path) -> None:
+    read, write = os.pipe()  # what `soleflip import csv <(grep ... file)` passes: /dev/fd/N
+    os.write(write, (HEADER + ROWS).encode())
+    os.close(write)
+    try:
+        result = cli("import", "csv", f"/dev/fd/{read}", "--json")
+    finally:
+        os.close(read)
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["file"], data["format"], data["inserted"]) == (f"/dev/fd/{read}", "purchases", 2)
+    assert list(spool_dir.iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_fifo_is_read_like_stdin(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    feeder = threading.Thread(target=fifo.write_text, args=(HEADER + ROWS,), daemon=True)
+    feeder.start()
+    result = cli("import", "csv", str(fifo), "--json")
+    feeder.join(timeout=10)
+    assert result.exit_code == 0, result.stderr
+    assert (json.loads(result.stdout)["file"], json.loads(result.stdout)["inserted"]) == (str(fifo), 2)
 
 
 class _Stream(io.RawIOBase):

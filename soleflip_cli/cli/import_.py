@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -95,8 +97,9 @@ def import_csv(
     The format is detected from the header unless --format says it. Each file is one batch,
     all or nothing: a bad row rejects the file (exit 3) unless --skip-bad-rows. A file that
     cannot be read (exit 1) or whose format is unknown (exit 2) is reported and the others are
-    still imported; the exit code is then the most severe (1, then 2, then 3). Re-importing
-    updates changed rows and leaves identical ones alone.
+    still imported; the exit code is then the most severe (1, then 2, then 3). - reads stdin,
+    and a pipe such as <(grep ... file) is read like it. Re-importing updates changed rows and
+    leaves identical ones alone.
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
@@ -106,12 +109,7 @@ def import_csv(
 
     if input_format not in INPUT_FORMATS:
         raise UsageError(f"unknown --format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
-    if files.count("-") > 1:
-        raise UsageError("stdin (-) can be read only once")
-    paths = [None if f == "-" else Path(f) for f in files]
-    for path in paths:
-        if path is not None and not path.is_file():
-            raise UsageError(f"{path}: no such file")
+    inputs = _inputs(files)
     app_state = state(ctx)
     settings = app_state.loaded.settings
     options = ImportOptions(base_currency=settings.base_currency, mappings=settings.import_.mappings)
@@ -125,18 +123,52 @@ def import_csv(
     }
     results: list[ImportResult] = []
     with writer_lock(app_state.engine(), "import", wait):
-        for path in paths:
-            label = "<stdin>" if path is None else str(path)
-            with render.progress(f"Importing {label}", None) as bar, session(ctx) as db:
+        for item in inputs:
+            with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
                 kwargs["progress"] = _advance(bar)
-                if path is None:
+                if item.path is None:
                     result = service.import_stream(db, typer.get_binary_stream("stdin"), **kwargs)
+                elif item.once:
+                    result = service.import_stream(db, item.path, **kwargs)
                 else:
-                    result = service.import_file(db, path, **kwargs)
+                    result = service.import_file(db, item.path, **kwargs)
             _tell(result)
             results.append(result)
     _render(results, output_format(fmt, as_json))
     _finish(results)
+
+
+@dataclass(frozen=True)
+class _Input:
+    """A file named on the command line: its path (None for stdin), and whether it can be read only once."""
+
+    path: Path | None
+    once: bool
+
+    @property
+    def label(self) -> str:
+        """The name shown for it."""
+        return "<stdin>" if self.path is None else str(self.path)
+
+
+def _inputs(files: list[str]) -> list[_Input]:
+    """The files to import; one that does not exist or is a directory refuses them all (exit 2)."""
+    if files.count("-") > 1:
+        raise UsageError("stdin (-) can be read only once")
+    return [_Input(None, True) if name == "-" else _input(Path(name)) for name in files]
+
+
+def _input(path: Path) -> _Input:
+    """A path to import: a pipe or a device (`<(…)`, a FIFO) is read once, like stdin."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(f"{path}: no such file") from None
+    except OSError:  # reading it will say why (permission denied), as that file's failure
+        return _Input(path, False)
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"{path}: is a directory")
+    return _Input(path, stat.S_ISFIFO(mode) or stat.S_ISCHR(mode))
 
 
 def _advance(bar: Any) -> Any:

@@ -107,8 +107,8 @@ def _check_cp1252(path: Path) -> None:
 
 
 @contextmanager
-def spooled(stream: IO[bytes], directory: Path | None = None) -> Iterator[Path]:
-    """A stream (stdin) copied to a temporary file, to read it twice.
+def spooled(stream: IO[bytes] | Path, directory: Path | None = None) -> Iterator[Path]:
+    """A stream (stdin, or a pipe or device by path) copied to a temporary file, to read it twice.
 
     Copying stops at the first NUL byte (UnreadableFileError: binary data, maybe endless, as from
     /dev/zero); the file is removed however the block ends: an error, Ctrl-C, or SIGTERM (see
@@ -148,8 +148,16 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _copy_text(stream: IO[bytes], target: IO[bytes]) -> None:
-    """Copy `stream` to `target`, refusing binary data as prepare does."""
+def _copy_text(stream: IO[bytes] | Path, target: IO[bytes]) -> None:
+    """Copy `stream` (opened here when a path) to `target`, refusing binary data as prepare does."""
+    if isinstance(stream, Path):
+        try:
+            opened = stream.open("rb")
+        except OSError as exc:
+            raise FileReadError(f"cannot read the file: {_os_reason(exc)}") from exc
+        with opened:
+            _copy_text(opened, target)
+        return
     size = 0
     while chunk := stream.read(CHUNK):
         check_text(chunk, size)

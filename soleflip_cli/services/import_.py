@@ -102,16 +102,16 @@ class ImportResult:
         }
 
 
-def import_stream(session: Session, stream: IO[bytes], **kwargs: Any) -> ImportResult:
-    """import_file for a stream (stdin): it is copied to a temporary file first, removed afterwards.
+def import_stream(session: Session, stream: IO[bytes] | Path, **kwargs: Any) -> ImportResult:
+    """import_file for what can be read only once: stdin, or a pipe or device by path (`<(…)`).
 
-    Binary data stops the copy: the stream is then refused as a file without CSV text is.
+    It is copied to a temporary file first (removed afterwards); binary data stops the copy.
     """
-    name = kwargs.pop("name", None) or "<stdin>"
+    name = kwargs.pop("name", None) or (str(stream) if isinstance(stream, Path) else "<stdin>")
     try:
         with reading.spooled(stream) as path:
             return import_file(session, path, name=name, **kwargs)
-    except reading.UnreadableFileError as exc:  # import_file returns its own: this is the copy's
+    except (reading.UnreadableFileError, FileReadError) as exc:  # import_file returns its own: the copy's
         return _refused(name, kwargs.get("fmt", "auto"), exc, dry_run=kwargs.get("dry_run", False))
 
 
