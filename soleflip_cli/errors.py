@@ -69,6 +69,12 @@ class FindingsError(SoleflipError):
     exit_code = ExitCode.FINDINGS
 
 
+class InterruptedRunError(SoleflipError):
+    """Ctrl-C stopped a command part way; the message says what was kept (exit 130)."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
 class AuthError(SoleflipError):
     """Authentication is missing or was refused (exit 4)."""
 

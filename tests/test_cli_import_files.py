@@ -186,6 +186,33 @@ def test_a_fifo_is_read_like_stdin(cli: Cli, tmp_path: Path) -> None:
     assert (json.loads(result.stdout)["file"], json.loads(result.stdout)["inserted"]) == (str(fifo), 2)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_ctrl_c_names_the_files_committed_before(
+    cli: Cli, tmp_path: Path, purchases: str, spool_dir: Path
+) -> None:
+    fifo = tmp_path / "slow.csv"
+    os.mkfifo(fifo)
+
+    def feed() -> None:  # half a file, then Ctrl-C while the import reads it
+        with fifo.open("w") as handle:
+            handle.write(HEADER)
+            handle.flush()
+            time.sleep(0.3)  # the import now waits in read() for the rest
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    result = cli("import", "csv", purchases, str(fifo), "--json")
+    feeder.join(timeout=10)
+    assert (result.exit_code, result.stdout) == (ExitCode.INTERRUPTED, "")
+    assert _flat(result.stderr) == (
+        f"Error: interrupted while importing {fifo}, which was rolled back; "
+        f"imported (committed) before it: {purchases} (batch 1)"
+    )
+    assert _batches(cli) == [(purchases, 2)]
+    assert list(spool_dir.iterdir()) == []
+
+
 class _Stream(io.RawIOBase):
     """`head`, then NUL bytes up to `size` (like /dev/zero), or Ctrl-C after `head` when `interrupt`."""
 

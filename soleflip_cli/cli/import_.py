@@ -18,7 +18,7 @@ from soleflip_cli.cli._common import (
     state,
     writer_lock,
 )
-from soleflip_cli.errors import ExitCode, FindingsError, UsageError
+from soleflip_cli.errors import ExitCode, FindingsError, InterruptedRunError, UsageError
 from soleflip_cli.render import Column, OutputFormat
 
 if TYPE_CHECKING:
@@ -124,14 +124,17 @@ def import_csv(
     results: list[ImportResult] = []
     with writer_lock(app_state.engine(), "import", wait):
         for item in inputs:
-            with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
-                kwargs["progress"] = _advance(bar)
-                if item.path is None:
-                    result = service.import_stream(db, typer.get_binary_stream("stdin"), **kwargs)
-                elif item.once:
-                    result = service.import_stream(db, item.path, **kwargs)
-                else:
-                    result = service.import_file(db, item.path, **kwargs)
+            try:
+                with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
+                    kwargs["progress"] = _advance(bar)
+                    if item.path is None:
+                        result = service.import_stream(db, typer.get_binary_stream("stdin"), **kwargs)
+                    elif item.once:
+                        result = service.import_stream(db, item.path, **kwargs)
+                    else:
+                        result = service.import_file(db, item.path, **kwargs)
+            except KeyboardInterrupt:
+                raise _interrupted(item.label, results) from None
             _tell(result)
             results.append(result)
     _render(results, output_format(fmt, as_json))
@@ -169,6 +172,17 @@ def _input(path: Path) -> _Input:
     if stat.S_ISDIR(mode):
         raise UsageError(f"{path}: is a directory")
     return _Input(path, stat.S_ISFIFO(mode) or stat.S_ISCHR(mode))
+
+
+def _interrupted(label: str, results: list[ImportResult]) -> InterruptedRunError:
+    """Ctrl-C while importing `label`: that file was rolled back; say which ones were committed."""
+    done = [f"{r.file} (batch {r.batch_id})" for r in results if r.written]
+    if not done:
+        return InterruptedRunError(f"interrupted while importing {label}; nothing half-written was kept")
+    return InterruptedRunError(
+        f"interrupted while importing {label}, which was rolled back; "
+        f"imported (committed) before it: {', '.join(done)}"
+    )
 
 
 def _advance(bar: Any) -> Any:
