@@ -213,6 +213,17 @@ def test_ctrl_c_names_the_files_committed_before(
     assert list(spool_dir.iterdir()) == []
 
 
+def test_dry_run_with_skip_bad_rows_says_what_would_be_imported(cli: Cli, tmp_path: Path) -> None:
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(HEADER + ROWS + "DD1391-100,10,abc,USD,2024-03-01\n")
+    result = cli("import", "csv", str(mixed), "--dry-run", "--skip-bad-rows", "--json")
+    assert result.exit_code == ExitCode.FINDINGS
+    data = json.loads(result.stdout)
+    assert (data["inserted"], data["rejected"], data["batch_id"]) == (2, 1, None)
+    assert _flat(result.stderr) == f"Error: {mixed}: dry run: 2 rows would be imported, 1 bad rows skipped"
+    assert _batches(cli) == []
+
+
 class _Stream(io.RawIOBase):
     """`head`, then NUL bytes up to `size` (like /dev/zero), or Ctrl-C after `head` when `interrupt`."""
 

@@ -138,7 +138,7 @@ def import_csv(
             _tell(result)
             results.append(result)
     _render(results, output_format(fmt, as_json))
-    _finish(results)
+    _finish(results, skip_bad_rows)
 
 
 @dataclass(frozen=True)
@@ -241,16 +241,16 @@ def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
 SEVERITY = (ExitCode.ERROR, ExitCode.USAGE, ExitCode.FINDINGS)
 
 
-def _finish(results: list[ImportResult]) -> None:
+def _finish(results: list[ImportResult], skip_bad_rows: bool) -> None:
     bad = [r for r in results if r.error_count]
     if not bad:
         return
     hints = [r.failure.hint for r in bad if r.failure is not None and r.failure.hint]
-    if any(r.rejected and not r.written for r in bad):
+    if not skip_bad_rows and any(r.rejected for r in bad):
         hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
     worst = min(bad, key=lambda r: SEVERITY.index(_exit_code(r)))
     kind = type(worst.failure) if worst.failure is not None else FindingsError
-    message = "\n".join(_problem(r) for r in bad)
+    message = "\n".join(_problem(r, skip_bad_rows) for r in bad)
     raise kind(message, hint="; ".join(dict.fromkeys(hints)) or None)
 
 
@@ -259,9 +259,12 @@ def _exit_code(result: ImportResult) -> ExitCode:
     return result.failure.exit_code if result.failure is not None else ExitCode.FINDINGS
 
 
-def _problem(result: ImportResult) -> str:
+def _problem(result: ImportResult, skip_bad_rows: bool) -> str:
     if result.written:
         return f"{result.file}: {result.rejected} bad rows skipped, the good rows were imported"
+    if result.rejected and skip_bad_rows:  # a dry run: nothing is written
+        good = result.rows - result.rejected
+        return f"{result.file}: dry run: {good} rows would be imported, {result.rejected} bad rows skipped"
     if result.rejected:
         return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
     if result.error_count == 1:  # the file itself (unreadable, empty, binary, its format, a missing column)
