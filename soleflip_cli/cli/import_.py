@@ -101,6 +101,11 @@ def import_csv(
     and a pipe such as <(grep ... file) is read like it. Re-importing updates changed rows and
     leaves identical ones alone.
 
+    A sale consumes a pair in stock of the same SKU and size bought on or before its day, oldest
+    first; without one it stays visible as "no cost basis". An order line of several pairs is
+    stored as one sale per pair (ID, ID#2, ...), its money shared to the cent. Alias exports carry
+    no fees: their fee lines are estimated from the fee schedule ([fees.alias] in the config).
+
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
     from soleflip_cli import render
@@ -112,7 +117,9 @@ def import_csv(
     inputs = _inputs(files)
     app_state = state(ctx)
     settings = app_state.loaded.settings
-    options = ImportOptions(base_currency=settings.base_currency, mappings=settings.import_.mappings)
+    options = ImportOptions(
+        base_currency=settings.base_currency, mappings=settings.import_.mappings, fees=settings.fees
+    )
     check_choice(input_format, mapping, options)
     kwargs: dict[str, Any] = {
         "fmt": input_format,
@@ -204,6 +211,8 @@ def _tell(result: ImportResult) -> None:
         render.warn(f"{result.file} has a header but no data rows; nothing to import")
     if result.previous_batch is not None and not result.error_count:
         render.info(f"{result.file}: the same file was imported in batch {result.previous_batch}")
+    for warning in result.warnings:
+        render.warn(f"{result.file}: {warning}")
     if result.matched:
         render.info(f"{result.file}: {result.matched} sales matched to pairs in stock (oldest first)")
     if result.attached:

@@ -1,0 +1,39 @@
+"""`soleflip import csv` with the user's settings and the warnings an import gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Cli
+
+ALIAS = (
+    "USERNAME,ORDER_NUMBER,SKU,SIZE,NAME,PRODUCT_PRICE_CENTS_SALE_PRICE,CREDIT_DATE,PURCHASED_DATE\n"
+    "me,1001,DM7866 200,10,Travis Scott x Air Jordan 1 Low,399,5/2/24,1/2/24\n"
+)
+PURCHASES = "sku,size,cost,currency,purchase_date,quantity\nDM7866-200,10,180,USD,2024-01-05,{quantity}\n"
+
+
+def test_alias_fees_follow_the_configured_fee_settings(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "alias.csv"
+    path.write_text(ALIAS, encoding="utf-8")
+    env = {"SOLEFLIP_FEES__ALIAS__LOCATION": "DE"}
+    quoted = cli("price", "fees", "--platform", "alias", "--price", "399", "--json", env=env)
+    quote = json.loads(quoted.stdout)
+    assert cli("import", "csv", str(path), env=env).exit_code == 0
+    summary = json.loads(cli("report", "summary", "--json", env=env).stdout)
+    assert (summary["payout"], summary["no_fee_data"]) == (quote["payout"], 0) == ("338.97", 0)
+
+
+def test_a_kept_sold_pair_is_a_warning_on_stderr(cli: Cli, tmp_path: Path) -> None:
+    purchases, alias = tmp_path / "purchases.csv", tmp_path / "alias.csv"
+    alias.write_text(ALIAS + ALIAS.splitlines()[1].replace("me,1001", "me,1002") + "\n", encoding="utf-8")
+    purchases.write_text(PURCHASES.format(quantity=2), encoding="utf-8")
+    assert cli("import", "csv", str(purchases), str(alias)).exit_code == 0  # both pairs sold
+    purchases.write_text(PURCHASES.format(quantity=1), encoding="utf-8")
+    lowered = cli("import", "csv", str(purchases), "--json")
+    assert lowered.exit_code == 0, lowered.stderr
+    said = " ".join(lowered.stderr.split())
+    assert "purchases.csv: line 2: quantity 1, but 1 more pair(s) of this row stay" in said
+    assert "sold, returned, consigned and personal pairs are never removed" in said
+    assert "line 2" not in lowered.stdout
