@@ -53,6 +53,7 @@ OPTIONAL = (
     f"{PAYOUT} Currency",
     *(name for fee, _ in FEES for name in (fee, f"{fee} Currency")),
     "Total VAT Amount",
+    "Total VAT Amount Currency",
     "Quantity",
     "Style",
     "Buyer Destination Country",
@@ -116,6 +117,9 @@ def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today
         )
     fees = _fees(cells, currency)
     vat = cells.money("Total VAT Amount")
+    for column in (PAYOUT, "Total VAT Amount"):
+        if cells.raw(column):
+            _same_currency(cells, column, currency)
     name = cells.text("Item", required=True)
     quantity = cells.count("Quantity")
     if order is None or sold_at is None or listing is None or currency is None or cells.errors:
@@ -149,8 +153,13 @@ def _fees(cells: Cells, currency: str | None) -> tuple[FeeLine, ...]:
         amount = cells.money(column, negative=True)
         if amount is None:
             continue
-        code = cells.text(f"{column} Currency")
-        if code and currency and code.upper() != currency:
-            cells.reject(f"{column} Currency", code, f"differs from the sale's currency {currency}")
+        _same_currency(cells, column, currency)
         lines.append(FeeLine(column, kind, amount[0]))
     return tuple(lines)
+
+
+def _same_currency(cells: Cells, column: str, currency: str | None) -> None:
+    """Reject the row when the amount's own currency column names another currency than the sale's."""
+    code = cells.text(f"{column} Currency")
+    if code and currency and code.upper() != currency:
+        cells.reject(f"{column} Currency", code, f"differs from the sale's currency {currency}")

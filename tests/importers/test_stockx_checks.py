@@ -111,3 +111,9 @@ def test_a_future_sale_rejects_the_file(session: Session, write: Write) -> None:
     result = import_file(session, write(text), options=OPTIONS)
     assert (result.written, result.rejected, result.inserted) == (False, 1, 0)
     assert session.scalar(select(func.count()).select_from(Sale)) == 0
+
+
+def test_a_payout_in_another_currency_than_the_listing_is_a_row_error(write: Write) -> None:
+    sales, errors = _stockx(write, "120,EUR,105.6,EUR", "120,EUR,105.6,USD")
+    reason = "differs from the sale's currency EUR"
+    assert (len(sales), errors) == (4, [(2, f"{PAYOUT} Currency", "USD", reason)])
