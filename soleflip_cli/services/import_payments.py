@@ -14,11 +14,14 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
-from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
+from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK
+from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
+REFUNDED = "refunded"
 UNIT_MARK = "#"  # `ORDER:ITEM#2`: the second pair of an order line of several (see import_sales.units)
 
 
@@ -97,6 +100,7 @@ class _Totals:
     payout: Decimal = Decimal(0)
     payout_date: datetime | None = None
     fees: list[dict[str, Any]] | None = None
+    refunded: Decimal = Decimal(0)  # what the order's refund lines gave back to the buyer
 
 
 def attach_payments(session: Session, platform: str) -> int:
@@ -104,7 +108,8 @@ def attach_payments(session: Session, platform: str) -> int:
 
     A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
     label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
-    a line without an item goes to the order's first sale. Sales are keyed `order:item`.
+    a line without an item goes to the order's first sale. Sales are keyed `order:item`. Refunds
+    that cover a sale's price make it refunded (see _refund_status).
     """
     pending = set(
         session.scalars(
@@ -171,6 +176,7 @@ def _share(line: Any, sales: list[int], totals: dict[int, _Totals]) -> None:
         total.fees = (total.fees or []) + [
             dict(f, amount=str(amounts[n]), currency=currency) for f, amounts in fees
         ]
+        total.refunded += sum((amounts[n] for f, amounts in fees if f.get("kind") == "refund"), Decimal(0))
 
 
 def _apply(session: Session, totals: dict[int, _Totals]) -> None:
@@ -195,3 +201,35 @@ def _apply(session: Session, totals: dict[int, _Totals]) -> None:
         session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids[start : start + IN_CHUNK])))
     if fees:
         session.execute(insert(SaleFee), fees)
+    _refund_status(session, totals)
+
+
+def _refund_status(session: Session, totals: dict[int, _Totals]) -> None:
+    """A sale whose refunds cover its price is `refunded`, its pair back in stock; a sale no longer is, not.
+
+    A partial refund only lowers the payout (see `soleflip report --help`).
+    """
+    refunded: list[int] = []
+    released: list[int] = []
+    restored: list[int] = []
+    ids = sorted(totals)
+    for start in range(0, len(ids), IN_CHUNK):
+        query = select(Sale.id, Sale.sale_price, Sale.status, Sale.inventory_item_id).where(
+            Sale.id.in_(ids[start : start + IN_CHUNK])
+        )
+        for sale_id, price, status, item_id in session.execute(query):
+            whole = totals[sale_id].refunded >= price > 0
+            if whole and status not in NON_SALES:
+                refunded.append(sale_id)
+                released.extend([item_id] if item_id is not None else [])
+            elif not whole and status == REFUNDED:
+                restored.append(sale_id)
+    if refunded:
+        session.execute(
+            update(Sale), [{"id": i, "status": REFUNDED, "inventory_item_id": None} for i in refunded]
+        )
+    if released:
+        session.execute(update(InventoryItem).where(InventoryItem.id.in_(released)).values(status="in_stock"))
+    if restored:
+        session.execute(update(Sale), [{"id": i, "status": "completed"} for i in restored])
+        match_sales(session, restored)

@@ -1,0 +1,51 @@
+"""eBay refunds: a partial one lowers the payout; one that covers the price makes the sale refunded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.services.import_ import import_file
+from tests.importers.conftest import FIXTURES
+
+ORDERS, PAYMENTS = FIXTURES / "ebay-orders.csv", FIXTURES / "ebay-transactions.csv"
+LINE = "12-22222-22222:110000000002"  # sold for 250.00; the fixture refunds 50.00 of it
+PARTIAL = ",-50.00,USD,--,--,--,--,--,110000000002,"
+PURCHASES = "sku,size,cost,currency,purchase_date\nDH6927-111,10.5,200,USD,2026-08-01\n"
+
+
+def _payments(tmp_path: Path, refund: str) -> Path:
+    text = PAYMENTS.read_text(encoding="utf-8-sig")
+    assert text.count(PARTIAL) == 1
+    path = tmp_path / "payments.csv"
+    path.write_text(text.replace(PARTIAL, PARTIAL.replace("-50.00", refund)), encoding="utf-8")
+    return path
+
+
+def _state(session: Session) -> tuple[str, int | None, str]:
+    session.expire_all()
+    sale = session.scalars(select(Sale).where(Sale.external_id == LINE)).one()
+    pair = session.scalars(select(InventoryItem.status)).one()
+    return sale.status, sale.inventory_item_id, pair
+
+
+def test_a_refund_of_the_whole_price_makes_the_sale_refunded_and_frees_its_pair(
+    session: Session, tmp_path: Path
+) -> None:
+    purchases = tmp_path / "purchases.csv"
+    purchases.write_text(PURCHASES, encoding="utf-8")
+    import_file(session, purchases, options=ImportOptions())
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, _payments(tmp_path, "-50.00"), options=ImportOptions())
+    status, pair_id, pair = _state(session)
+    assert (status, pair_id is not None, pair) == ("completed", True, "sold")  # partial: still a sale
+    result = import_file(session, _payments(tmp_path, "-260.00"), options=ImportOptions())
+    assert result.updated == 1  # the refund line; both sales of its order are worked out again
+    assert _state(session) == ("refunded", None, "in_stock")
+    import_file(session, _payments(tmp_path, "-50.00"), options=ImportOptions())  # the export corrected
+    status, pair_id, pair = _state(session)
+    assert (status, pair_id is not None, pair) == ("completed", True, "sold")
