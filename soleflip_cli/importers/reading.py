@@ -89,8 +89,13 @@ def _prepare(path: Path, name: str) -> Source:
     return Source(path, name, sha.hexdigest(), encoding, size, lines + 1)
 
 
+UTF16 = 'UTF-16 text (Excel\'s "Unicode Text"), not UTF-8 or Windows-1252: save it as "CSV UTF-8"'
+
+
 def check_text(chunk: bytes, offset: int) -> None:
     """Refuse binary data: a NUL byte never occurs in a CSV export (`offset`: where `chunk` starts)."""
+    if offset == 0 and chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFileError(UTF16)
     if (nul := chunk.find(b"\x00")) >= 0:
         raise UnreadableFileError(f"binary data (a NUL byte at byte {offset + nul}), not a CSV text file")
 

@@ -56,6 +56,9 @@ def test_quoted_newlines_keep_physical_line_numbers() -> None:
         (b"\n\r\n ,,\n", "the file has no data, only blanks"),
         (b"sku,size\x00\x01\x02\xff\xfe garbage", "binary data (a NUL byte at byte 8), not a CSV text file"),
         (b"\x81\x8d\x8f\x90\x9d" * 10, "neither UTF-8 nor Windows-1252 text"),
+        ("\ufeffsku,size\n".encode("utf-16-le"), reading.UTF16),
+        ("sku,size\n".encode("utf-16-be"), "binary data (a NUL byte at byte 0)"),  # no BOM: cannot tell
+        ("sku,size\n".encode("utf-16"), reading.UTF16),
     ],
 )
 def test_unreadable_files(write: Callable[..., Path], content: bytes, message: str) -> None:
