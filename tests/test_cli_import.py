@@ -38,6 +38,7 @@ def test_json_shape_and_reimport(cli: Cli) -> None:
         "unchanged": 0,
         "rejected": 0,
         "errors": [],
+        "error_count": 0,
         "batch_id": 1,
     }
     again = cli("import", "csv", STOCKX, "--json")
@@ -79,7 +80,7 @@ def test_bad_rows_exit_3_with_errors_and_nothing_written(cli: Cli, tmp_path: Pat
     assert result.exit_code == ExitCode.FINDINGS
     data = json.loads(result.stdout)
     assert (data["rows"], data["inserted"], data["rejected"], data["batch_id"]) == (50, 0, 25, None)
-    assert len(data["errors"]) == 20
+    assert (len(data["errors"]), data["error_count"]) == (20, 25)  # the first 20 shown, all counted
     assert data["errors"][0] == {"line": 3, "column": "cost", "message": "not an amount of money: 'abc'"}
     assert _flat(result.stderr) == _flat(
         f"Error: {bad}: 25 bad rows; nothing was imported from it "

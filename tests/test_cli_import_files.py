@@ -79,6 +79,7 @@ def test_a_file_of_unknown_format_is_its_own_failure(cli: Cli, purchases: str, t
         "unchanged": 0,
         "rejected": 0,
         "errors": [{"line": 1, "column": None, "message": odd["errors"][0]["message"]}],
+        "error_count": 1,
         "batch_id": None,
     }
     assert odd["errors"][0]["message"].startswith(

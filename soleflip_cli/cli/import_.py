@@ -106,6 +106,9 @@ def import_csv(
     stored as one sale per pair (ID, ID#2, ...), its money shared to the cent. Alias exports carry
     no fees: their fee lines are estimated from the fee schedule ([fees.alias] in the config).
 
+    --json prints for each file {file, format, rows, inserted, updated, unchanged, rejected, errors
+    (the first 20: line, column, message), error_count (all of them), batch_id}; an array for several.
+
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
     from soleflip_cli import render

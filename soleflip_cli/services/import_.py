@@ -98,6 +98,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in self.errors],
+            "error_count": self.error_count,  # all of them; `errors` holds the first MAX_ERRORS
             "batch_id": self.batch_id,
         }
 
