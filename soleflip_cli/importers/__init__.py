@@ -41,8 +41,8 @@ def builtin(options: ImportOptions) -> list[Importer]:
     """Every built-in importer, in detection order (the most specific header first)."""
     return [
         StockXImporter(today=options.today),
-        AliasImporter(fees=options.fees),
-        EbayOrdersImporter(),
+        AliasImporter(fees=options.fees, today=options.today),
+        EbayOrdersImporter(today=options.today),
         EbayTransactionsImporter(),
         ContestImporter(),
         PurchasesImporter(default_currency=options.base_currency, today=options.today),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -31,8 +31,11 @@ class AliasImporter:
     target: Target = "sales"
     description = "Alias / GOAT sales report (ORDER_NUMBER, PRODUCT_PRICE_CENTS_SALE_PRICE, ...)"
 
-    def __init__(self, fees: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self, fees: Mapping[str, Mapping[str, Any]] | None = None, *, today: date | None = None
+    ) -> None:
         self.fees = fees
+        self.today = today or datetime.now(UTC).date()
         self._terms: dict[tuple[str, date], FeeTerms] = {}
 
     def detect(self, header: Sequence[str]) -> bool:
@@ -58,6 +61,7 @@ class AliasImporter:
                 seen[order] = cells.line
             price = cells.money(PRICE, required=True)
             sold_at = cells.when("PURCHASED_DATE", DAY_FIRST, EXAMPLE)
+            cells.plausible("PURCHASED_DATE", sold_at.date() if sold_at else None, self.today)
             credited = cells.when("CREDIT_DATE", DAY_FIRST, EXAMPLE, required=False)
             name = cells.text("NAME", required=True)
             if cells.errors or order is None or price is None or sold_at is None:

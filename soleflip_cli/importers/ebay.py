@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.importers.base import (
@@ -81,6 +81,9 @@ class EbayOrdersImporter:
     target: Target = "sales"
     description = "eBay Seller Hub Orders report (preamble, multi-item orders, locale money)"
 
+    def __init__(self, *, today: date | None = None) -> None:
+        self.today = today or datetime.now(UTC).date()
+
     def detect(self, header: Sequence[str]) -> bool:
         """The report's column names."""
         return Columns(header).has_all(ORDER_SIGNATURE)
@@ -108,7 +111,8 @@ class EbayOrdersImporter:
             summary = summaries.get(order, [])
             for position in carried if summary else ():
                 cells.cells[position] = cells.cells[position] or summary[position]
-            record = _order_line(cells, country, seen, _pattern(cells, "Sale Date", ORDER_DATES, chosen))
+            pattern = _pattern(cells, "Sale Date", ORDER_DATES, chosen)
+            record = _order_line(cells, country, seen, pattern, self.today)
             if cells.errors:
                 yield from cells.errors
             elif record is not None:
@@ -116,7 +120,7 @@ class EbayOrdersImporter:
 
 
 def _order_line(
-    cells: Cells, country: str | None, seen: dict[str, int], pattern: tuple[str, str]
+    cells: Cells, country: str | None, seen: dict[str, int], pattern: tuple[str, str], today: date
 ) -> SaleRecord | None:
     order = cells.text("Order Number", required=True)
     number = cells.text("Item Number", required=True)
@@ -127,6 +131,7 @@ def _order_line(
         seen[key] = seen.get(key, cells.line)
     price = cells.money("Sold For", required=True)
     sold_at = cells.when("Sale Date", *pattern)
+    cells.plausible("Sale Date", sold_at.date() if sold_at else None, today)
     quantity = cells.count("Quantity")
     if cells.errors or price is None or sold_at is None or not order or not number:
         return None

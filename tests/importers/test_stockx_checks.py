@@ -117,3 +117,21 @@ def test_a_payout_in_another_currency_than_the_listing_is_a_row_error(write: Wri
     sales, errors = _stockx(write, "120,EUR,105.6,EUR", "120,EUR,105.6,USD")
     reason = "differs from the sale's currency EUR"
     assert (len(sales), errors) == (4, [(2, f"{PAYOUT} Currency", "USD", reason)])
+
+
+@pytest.mark.parametrize(
+    ("fixture", "old", "new", "column", "reason"),
+    [
+        ("alias.csv", ",18/12/24\n", ",18/12/31\n", "PURCHASED_DATE", "is in the future"),
+        ("alias.csv", ",18/12/24\n", ",18/12/84\n", "PURCHASED_DATE", "is before 1985"),
+        ("ebay-orders.csv", "Sep-03-26,Sep-03-26", "Sep-03-31,Sep-03-26", "Sale Date", "is in the future"),
+        ("ebay-orders.csv", "Sep-03-26,Sep-03-26", "Sep-03-84,Sep-03-26", "Sale Date", "is before 1985"),
+    ],
+)
+def test_alias_and_ebay_sale_dates_must_be_plausible(
+    write: Write, fixture: str, old: str, new: str, column: str, reason: str
+) -> None:
+    text = (FIXTURES / fixture).read_text(encoding="utf-8-sig")
+    assert text.count(old) == 1
+    _, _, errors = parse_path(write(text.replace(old, new)), options=ImportOptions(today=date(2026, 12, 31)))
+    assert [(e.column, e.reason.split(":")[0]) for e in errors] == [(column, reason)]
