@@ -25,6 +25,18 @@ def _pair(session: Session, variant_id: int, product_id: int, day: int) -> Inven
     return item
 
 
+def _sale(external_id: str, product_id: int, variant_id: int, sold_at: datetime) -> Sale:
+    return Sale(
+        platform="stockx",
+        external_id=external_id,
+        product_id=product_id,
+        variant_id=variant_id,
+        sold_at=sold_at,
+        sale_price=Decimal("300"),
+        currency="USD",
+    )
+
+
 def test_fifo_match_and_no_cost_basis(session: Session) -> None:
     product = get_or_create_product(session, sku="dm7866 200", name="Travis Scott")
     assert product.sku == "DM7866-200"
@@ -32,18 +44,7 @@ def test_fifo_match_and_no_cost_basis(session: Session) -> None:
     assert get_or_create_variant(session, product, "US 10.0").id == v10.id
     newer = _pair(session, v10.id, product.id, 5)
     older = _pair(session, v10.id, product.id, 2)
-    sales = [
-        Sale(
-            platform="stockx",
-            external_id=str(n),
-            product_id=product.id,
-            variant_id=v10.id,
-            sold_at=datetime(2024, 2, n, tzinfo=UTC),
-            sale_price=Decimal("300"),
-            currency="USD",
-        )
-        for n in (1, 2, 3)
-    ]
+    sales = [_sale(str(n), product.id, v10.id, datetime(2024, 2, n, tzinfo=UTC)) for n in (1, 2, 3)]
     session.add_all(sales)
     session.flush()
     assert match_sales(session) == 2
@@ -61,15 +62,7 @@ def test_a_sale_takes_only_a_pair_bought_by_its_day(session: Session) -> None:
     bought_on_3rd = _pair(session, variant.id, product.id, 3)
     bought_on_20th = _pair(session, variant.id, product.id, 20)
     sales = [
-        Sale(
-            platform="stockx",
-            external_id=f"early-{day}",
-            product_id=product.id,
-            variant_id=variant.id,
-            sold_at=datetime(2024, 1, day, 23, 30, tzinfo=UTC),
-            sale_price=Decimal("150"),
-            currency="USD",
-        )
+        _sale(f"early-{day}", product.id, variant.id, datetime(2024, 1, day, 23, 30, tzinfo=UTC))
         for day in (1, 3, 10)
     ]
     session.add_all(sales)
@@ -79,15 +72,7 @@ def test_a_sale_takes_only_a_pair_bought_by_its_day(session: Session) -> None:
     # The 1st: nothing bought yet; the 3rd: the pair bought that day; the 10th: the other pair came later.
     assert [s.inventory_item_id for s in sales] == [None, bought_on_3rd.id, None]
     assert (bought_on_3rd.status, bought_on_20th.status) == ("sold", "in_stock")
-    late = Sale(
-        platform="stockx",
-        external_id="late",
-        product_id=product.id,
-        variant_id=variant.id,
-        sold_at=datetime(2024, 1, 20, tzinfo=UTC),
-        sale_price=Decimal("150"),
-        currency="USD",
-    )
+    late = _sale("late", product.id, variant.id, datetime(2024, 1, 20, tzinfo=UTC))
     session.add(late)
     session.flush()
     assert match_sales(session) == 1
