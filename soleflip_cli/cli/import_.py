@@ -103,7 +103,8 @@ def import_csv(
 
     A sale consumes a pair in stock of the same SKU and size bought on or before its day, oldest
     first; without one it stays visible as "no cost basis". An order line of several pairs is
-    stored as one sale per pair (ID, ID#2, ...), its money shared to the cent. Alias exports carry
+    stored as one sale per pair (ID, "ID (pair 2)", ...), its money shared to the cent; a lower
+    quantity in a later export cancels the pairs it no longer covers. Alias exports carry
     no fees: their fee lines are estimated from the fee schedule ([fees.alias] in the config).
 
     --json prints for each file {file, format, rows, inserted, updated, unchanged, rejected, errors

@@ -29,6 +29,7 @@ from soleflip_cli.models import (
     Variant,
 )
 from soleflip_cli.money import MAX_AMOUNT
+from soleflip_cli.services.sale_units import reserved, unit_id
 
 
 def _length(column: Any) -> int:
@@ -80,6 +81,7 @@ _MONEY: dict[type, tuple[str, ...]] = {
 }
 
 
+_EXTERNAL_ID = dict(_TEXT[SaleRecord])["external_id"]
 _MARKET = dict(_TEXT[MarketSaleRecord])
 _ROW_KEY, _NAME, _SIZE, _REGION = (_MARKET[f] for f in ("row_key", "name", "size", "region"))
 _LOWEST = -MAX_AMOUNT
@@ -110,10 +112,26 @@ def out_of_bounds(record: Record) -> list[RowError]:
         amount = getattr(record, field)
         if amount is not None and abs(amount) >= MAX_AMOUNT:
             errors.append(RowError(record.line, field, str(amount), "too large"))
+    if type(record) is SaleRecord:
+        errors.extend(_pair_ids(record))
     fees: Sequence[FeeLine] = getattr(record, "fees", ())
     if fees and (any(abs(f.amount) >= MAX_AMOUNT for f in fees) or abs(_total(fees)) >= MAX_AMOUNT):
         errors.append(RowError(record.line, "fees", str(_total(fees)), "too large"))
     return errors
+
+
+def _pair_ids(record: SaleRecord) -> list[RowError]:
+    """An id of the form kept for the pairs of a line of several, or too long to number them."""
+    if reserved(record.external_id):
+        reason = "ends like the ids soleflip gives the pairs of an order line of several"
+        return [RowError(record.line, "external_id", record.external_id, reason)]
+    longest = unit_id(record.external_id, record.quantity)
+    if record.quantity > 1 and len(longest) > _EXTERNAL_ID:
+        reason = (
+            f"too long to number its {record.quantity} pairs ({longest!r} is over {_EXTERNAL_ID} characters)"
+        )
+        return [RowError(record.line, "external_id", record.external_id, reason)]
+    return []
 
 
 def _total(fees: Sequence[FeeLine]) -> Decimal:

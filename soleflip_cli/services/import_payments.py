@@ -19,10 +19,10 @@ from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK
+from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 REFUNDED = "refunded"
-UNIT_MARK = "#"  # `ORDER:ITEM#2`: the second pair of an order line of several (see import_sales.units)
 
 
 class PaymentsWriter(ChunkWriter):
@@ -128,8 +128,8 @@ def attach_payments(session: Session, platform: str) -> int:
     ):
         order, _, item = external_id.partition(":")
         if order in pending:
-            item, _, unit = item.partition(UNIT_MARK)
-            by_order[order][item].append((int(unit or 1), sale_id))
+            item, number = line_of(item)
+            by_order[order][item].append((number, sale_id))
     totals: dict[int, _Totals] = defaultdict(_Totals)
     links = []
     orders = sorted(by_order)

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.importers.base import FeeLine, Record, SaleRecord
+from soleflip_cli.importers.base import Record, SaleRecord
 from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
-from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.import_payments import UNIT_MARK, attach_payments
+from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 # Platforms whose fees and payouts come from a separate payments report.
@@ -45,9 +44,11 @@ class SalesWriter(ChunkWriter):
 
     def write(self, records: Sequence[Record]) -> None:
         """Classify a chunk against the database and write what is new or changed."""
-        chunk = [unit for r in records if isinstance(r, SaleRecord) for unit in units(r)]
-        if not chunk:
+        lines = [r for r in records if isinstance(r, SaleRecord)]
+        hashed = [unit for r in lines for unit in units(r)]
+        if not hashed:
             return
+        chunk = [r for r, _ in hashed]
         self.platforms.update(r.platform for r in chunk)
         specs = [(ProductSpec(sku=r.sku, name=r.item_name), r.size) for r in chunk]
         self.cache.prepare(specs)
@@ -55,9 +56,9 @@ class SalesWriter(ChunkWriter):
         new: list[tuple[SaleRecord, dict[str, Any]]] = []
         changed: list[tuple[SaleRecord, dict[str, Any]]] = []
         released: list[int] = []
-        for record, (spec, size) in zip(chunk, specs, strict=True):
+        for (record, content_hash), (spec, size) in zip(hashed, specs, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
-            values = _values(record, product_id, variant_id, self.batch_id)
+            values = _values(record, product_id, variant_id, self.batch_id, content_hash)
             old = existing.get((record.platform, record.external_id))
             if old is None:
                 new.append((record, values))
@@ -71,6 +72,39 @@ class SalesWriter(ChunkWriter):
                 changed.append((record, values))
         self._insert(new)
         self._update(changed, released)
+        self._cancel_dropped_pairs([r for r in lines if (r.platform, r.external_id) in existing])
+
+    def _cancel_dropped_pairs(self, lines: Sequence[SaleRecord]) -> None:
+        """Pairs of a line stored before that its quantity no longer covers: cancelled, their pairs freed."""
+        for platform in {r.platform for r in lines}:
+            quantity = {r.external_id: r.quantity for r in lines if r.platform == platform}
+            stored = self.session.execute(
+                select(Sale.id, Sale.external_id, Sale.inventory_item_id).where(
+                    Sale.platform == platform,
+                    Sale.external_id.like("% (pair %)"),
+                    Sale.status.not_in(NON_SALES),
+                )
+            )
+            dropped = [
+                (sale_id, item_id)
+                for sale_id, external_id, item_id in stored
+                if (line := line_of(external_id))[0] in quantity and line[1] > quantity[line[0]]
+            ]
+            if not dropped:
+                continue
+            self.session.execute(
+                update(Sale),
+                [
+                    {"id": i, "status": "cancelled", "inventory_item_id": None, "updated_at": utcnow()}
+                    for i, _ in dropped
+                ],
+            )
+            freed = [item_id for _, item_id in dropped if item_id is not None]
+            if freed:
+                self.session.execute(
+                    update(InventoryItem).where(InventoryItem.id.in_(freed)).values(status="in_stock")
+                )
+            self.updated += len(dropped)
 
     def _existing(self, chunk: Sequence[SaleRecord]) -> dict[tuple[str, str], _Existing]:
         by_platform: dict[str, set[str]] = {}
@@ -139,43 +173,15 @@ class SalesWriter(ChunkWriter):
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached)
 
 
-def units(record: SaleRecord) -> list[SaleRecord]:
-    """A sale of N pairs as N sales of one pair (`ID`, `ID#2`, ...), its money shared to the cent.
-
-    Each pair sold then consumes its own pair in stock and carries its own cost and profit.
-    """
-    count = record.quantity
-    if count <= 1:
-        return [record]
-    currency = record.currency
-
-    def shares(amount: Decimal | None) -> list[Decimal | None]:
-        return [None] * count if amount is None else list(split(amount, count, currency))
-
-    prices = split(record.sale_price, count, currency)
-    payouts, vats = shares(record.payout), shares(record.vat_amount)
-    fees = [(f, split(f.amount, count, currency)) for f in record.fees]
-    return [
-        replace(
-            record,
-            external_id=record.external_id if n == 0 else f"{record.external_id}{UNIT_MARK}{n + 1}",
-            quantity=1,
-            sale_price=prices[n],
-            payout=payouts[n],
-            vat_amount=vats[n],
-            fees=tuple(FeeLine(f.name, f.kind, amounts[n]) for f, amounts in fees),
-        )
-        for n in range(count)
-    ]
-
-
 def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:
     """match_sales over many sales, in date order and in IN-list sized chunks (FIFO holds across chunks)."""
     ordered = [sale_id for _, sale_id in sorted(sales)]
     return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
 
 
-def _values(record: SaleRecord, product_id: int, variant_id: int | None, batch_id: int) -> dict[str, Any]:
+def _values(
+    record: SaleRecord, product_id: int, variant_id: int | None, batch_id: int, content_hash: str
+) -> dict[str, Any]:
     return {
         "platform": record.platform,
         "external_id": record.external_id,
@@ -196,6 +202,6 @@ def _values(record: SaleRecord, product_id: int, variant_id: int | None, batch_i
         "buyer_country": record.buyer_country,
         "source": "csv",
         "import_batch_id": batch_id,
-        "content_hash": record.content_hash(),
+        "content_hash": content_hash,
         "updated_at": utcnow(),
     }

@@ -53,7 +53,7 @@ def test_each_pair_of_a_line_is_a_sale_with_its_own_pair_and_share(
     # label (12.50, no item) goes to its first sale. Each sale takes its own pair, oldest first.
     assert _line_sales(session) == [
         (LINE, Decimal("135.00"), Decimal("52.88"), Decimal("21.62"), 1, Decimal("60.00")),
-        (f"{LINE}#2", Decimal("135.00"), Decimal("65.38"), Decimal("9.12"), 1, Decimal("65.00")),
+        (f"{LINE} (pair 2)", Decimal("135.00"), Decimal("65.38"), Decimal("9.12"), 1, Decimal("65.00")),
     ]
     stock = session.scalars(select(InventoryItem.status).order_by(InventoryItem.purchase_price)).all()
     assert stock == ["sold", "sold", "in_stock"]
@@ -74,7 +74,7 @@ def test_a_line_imported_as_one_sale_before_is_split_on_reimport(session: Sessio
     assert (result.inserted, result.updated) == (1, 1)
     assert [(s[0], s[1], s[4]) for s in _line_sales(session)] == [
         (LINE, Decimal("135.00"), 1),
-        (f"{LINE}#2", Decimal("135.00"), 1),
+        (f"{LINE} (pair 2)", Decimal("135.00"), 1),
     ]
 
 
@@ -90,3 +90,36 @@ def test_a_line_imported_as_one_sale_before_is_split_on_reimport(session: Sessio
 def test_split_shares_add_up_to_the_amount(amount: str, parts: int, currency: str, shares: list[str]) -> None:
     result = split(Decimal(amount), parts, currency)
     assert result == [Decimal(s) for s in shares] and sum(result) == Decimal(amount)
+
+
+def test_a_lowered_quantity_cancels_the_pairs_it_no_longer_covers(session: Session, tmp_path: Path) -> None:
+    purchases = tmp_path / "purchases.csv"
+    purchases.write_text(PURCHASES, encoding="utf-8")
+    import_file(session, purchases, options=ImportOptions())
+    three = tmp_path / "three.csv"
+    text = (FIXTURES / "ebay-orders.csv").read_text(encoding="utf-8-sig")
+    three.write_text(text.replace(",1,$135.00,$14.00,", ",3,$135.00,$14.00,"), encoding="utf-8")
+    import_file(session, three, options=ImportOptions())
+    assert [s[0] for s in _line_sales(session)] == [LINE, f"{LINE} (pair 2)", f"{LINE} (pair 3)"]
+    result = import_file(session, _two_pairs_ordered(tmp_path), options=ImportOptions())
+    assert (result.inserted, result.updated) == (0, 3)  # two pairs worked out again, the third cancelled
+    session.expire_all()
+    statuses = session.scalars(
+        select(Sale.status).where(Sale.external_id.startswith(LINE)).order_by(Sale.external_id)
+    ).all()
+    assert statuses == ["completed", "completed", "cancelled"]
+    stock = session.scalars(select(InventoryItem.status).order_by(InventoryItem.purchase_price)).all()
+    assert stock == ["sold", "sold", "in_stock"]  # the third pair is back
+    again = import_file(session, _two_pairs_ordered(tmp_path), options=ImportOptions())
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+
+
+def test_an_id_of_the_form_kept_for_pairs_is_a_row_error(session: Session, tmp_path: Path) -> None:
+    text = (FIXTURES / "ebay-orders.csv").read_text(encoding="utf-8-sig")
+    path = tmp_path / "orders.csv"
+    path.write_text(text.replace("110000000001", "110000000001 (pair 2)"), encoding="utf-8")
+    result = import_file(session, path, options=ImportOptions())
+    assert (result.written, [(e.line, e.reason) for e in result.errors]) == (
+        False,
+        [(4, "ends like the ids soleflip gives the pairs of an order line of several")],
+    )
