@@ -122,14 +122,17 @@ def attach_payments(session: Session, platform: str) -> int:
     )
     if not pending:
         return 0
-    by_order: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for sale_id, external_id in session.execute(
-        select(Sale.id, Sale.external_id).where(Sale.platform == platform)
+    # order -> item -> its sales (pair number, id, price); pairs a lower quantity cancelled are gone
+    by_order: dict[str, dict[str, list[tuple[int, int, Decimal]]]] = defaultdict(lambda: defaultdict(list))
+    for sale_id, external_id, price in session.execute(
+        select(Sale.id, Sale.external_id, Sale.sale_price).where(
+            Sale.platform == platform, Sale.status != "cancelled"
+        )
     ):
         order, _, item = external_id.partition(":")
         if order in pending:
             item, number = line_of(item)
-            by_order[order][item].append((number, sale_id))
+            by_order[order][item].append((number, sale_id, price))
     totals: dict[int, _Totals] = defaultdict(_Totals)
     links = []
     orders = sorted(by_order)
@@ -149,13 +152,13 @@ def attach_payments(session: Session, platform: str) -> int:
         for line in session.execute(query.order_by(PaymentTransaction.occurred_at, PaymentTransaction.id)):
             sales = by_order[str(line.order_number)]
             if line.item_id:
-                found = [sale_id for _, sale_id in sorted(sales.get(line.item_id, []))]
+                found = [(sale_id, price) for _, sale_id, price in sorted(sales.get(line.item_id, []))]
             else:
-                found = [min(sale_id for units in sales.values() for _, sale_id in units)]
+                found = [min((sale_id, price) for units in sales.values() for _, sale_id, price in units)]
             if not found:
                 continue
             _share(line, found, totals)
-            links.append({"id": line.id, "sale_id": found[0]})
+            links.append({"id": line.id, "sale_id": found[0][0]})
     if not totals:
         return 0
     _apply(session, totals)
@@ -163,12 +166,21 @@ def attach_payments(session: Session, platform: str) -> int:
     return len(totals)
 
 
-def _share(line: Any, sales: list[int], totals: dict[int, _Totals]) -> None:
-    """Add a payment line to its sales' totals: shared to the cent among the pairs of a line of several."""
+def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Totals]) -> None:
+    """Add a payment line to its sales' totals: shared to the cent among the pairs of a line of several.
+
+    A refund is not shared: it refunds the last pairs first, each up to its price (see refunds_by_pair).
+    """
     count, currency = len(sales), line.currency
-    nets = split(line.net_amount or Decimal(0), count, currency)
-    fees = [(f, split(Decimal(f["amount"]), count, currency)) for f in json.loads(line.fee_lines or "[]")]
-    for n, sale_id in enumerate(sales):
+    lines = json.loads(line.fee_lines or "[]")
+    if count > 1 and [f.get("kind") for f in lines] == ["refund"]:
+        given = refunds_by_pair(Decimal(lines[0]["amount"]), [price for _, price in sales])
+        nets: list[Decimal] = [-amount for amount in given]
+        fees = [(lines[0], given)]
+    else:
+        nets = split(line.net_amount or Decimal(0), count, currency)
+        fees = [(f, split(Decimal(f["amount"]), count, currency)) for f in lines]
+    for n, (sale_id, _) in enumerate(sales):
         total = totals[sale_id]
         total.payout += nets[n]
         if line.payout_date and (total.payout_date is None or line.payout_date > total.payout_date):
@@ -177,6 +189,21 @@ def _share(line: Any, sales: list[int], totals: dict[int, _Totals]) -> None:
             dict(f, amount=str(amounts[n]), currency=currency) for f, amounts in fees
         ]
         total.refunded += sum((amounts[n] for f, amounts in fees if f.get("kind") == "refund"), Decimal(0))
+
+
+def refunds_by_pair(amount: Decimal, prices: list[Decimal]) -> list[Decimal]:
+    """A refund of a line of several pairs, pair by pair: whole prices from the last pair back.
+
+    What is left (less than the next price: shipping, a partial refund) goes to the last pair.
+    """
+    given = [Decimal(0)] * len(prices)
+    left = amount
+    for n in reversed(range(len(prices))):
+        if prices[n] <= 0 or left < prices[n]:
+            break
+        given[n], left = prices[n], left - prices[n]
+    given[-1] += left
+    return given
 
 
 def _apply(session: Session, totals: dict[int, _Totals]) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.models import InventoryItem, Sale
 from soleflip_cli.services.import_ import import_file
+from soleflip_cli.services.import_payments import refunds_by_pair
 from tests.importers.conftest import FIXTURES
 
 ORDERS, PAYMENTS = FIXTURES / "ebay-orders.csv", FIXTURES / "ebay-transactions.csv"
@@ -49,3 +52,34 @@ def test_a_refund_of_the_whole_price_makes_the_sale_refunded_and_frees_its_pair(
     import_file(session, _payments(tmp_path, "-50.00"), options=ImportOptions())  # the export corrected
     status, pair_id, pair = _state(session)
     assert (status, pair_id is not None, pair) == ("completed", True, "sold")
+
+
+@pytest.mark.parametrize(
+    ("amount", "given"),
+    [
+        ("105.00", ["0", "0", "105.00"]),  # one pair and its shipping
+        ("205.00", ["0", "100.00", "105.00"]),
+        ("20.00", ["0", "0", "20.00"]),  # a partial refund
+        ("310.00", ["100.00", "100.00", "110.00"]),
+    ],
+)
+def test_a_refund_of_a_line_of_several_pairs_refunds_whole_pairs_from_the_last(
+    amount: str, given: list[str]
+) -> None:
+    prices = [Decimal("100.00")] * 3
+    assert refunds_by_pair(Decimal(amount), prices) == [Decimal(g) for g in given]
+
+
+def test_one_pair_of_three_refunded_is_refunded_alone(session: Session, tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    text = (FIXTURES / "ebay-orders.csv").read_text(encoding="utf-8-sig")
+    orders.write_text(text.replace(",1,$250.00,", ",3,$250.00,"), encoding="utf-8")
+    import_file(session, orders, options=ImportOptions())
+    import_file(session, _payments(tmp_path, "-260.00"), options=ImportOptions())
+    session.expire_all()
+    sales = session.scalars(select(Sale).where(Sale.external_id.startswith(LINE)).order_by(Sale.external_id))
+    assert [(s.external_id, s.status, s.fees_total) for s in sales] == [
+        (LINE, "completed", Decimal("13.04")),  # the order line's fees 39.10, shared
+        (f"{LINE} (pair 2)", "completed", Decimal("13.03")),
+        (f"{LINE} (pair 3)", "refunded", Decimal("273.03")),  # and the whole refund
+    ]
