@@ -116,6 +116,9 @@ def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today
             PAYOUT, cells.raw(PAYOUT), f"more than the listing price {listing[0]}: fees cannot be negative"
         )
     fees = _fees(cells, currency)
+    for fee in fees:
+        if listing is not None and abs(fee.amount) > listing[0]:
+            cells.reject(fee.name, cells.raw(fee.name), f"more than the listing price {listing[0]}")
     vat = cells.money("Total VAT Amount")
     for column in (PAYOUT, "Total VAT Amount"):
         if cells.raw(column):

@@ -135,3 +135,8 @@ def test_alias_and_ebay_sale_dates_must_be_plausible(
     assert text.count(old) == 1
     _, _, errors = parse_path(write(text.replace(old, new)), options=ImportOptions(today=date(2026, 12, 31)))
     assert [(e.column, e.reason.split(":")[0]) for e in errors] == [(column, reason)]
+
+
+def test_a_fee_above_the_listing_price_is_a_row_error(write: Write) -> None:
+    sales, errors = _stockx(write, "10.8,EUR,3.6,EUR", "1000.50,EUR,3.6,EUR")
+    assert (len(sales), errors) == (4, [(2, "Seller Fee", "1000.50", "more than the listing price 120.00")])
