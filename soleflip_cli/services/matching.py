@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 from soleflip_cli.tables import SELLABLE
 
@@ -50,13 +51,93 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
     for item_id, variant_id, bought in stock:
         pairs[variant_id].append((item_id, bought))
     links = [link for variant_id, sales in by_variant.items() for link in _fifo(sales, pairs[variant_id])]
-    if not links:
-        return 0
-    session.execute(
-        update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
-    )
-    session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
-    return len(links)
+    if links:
+        session.execute(
+            update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
+        )
+        session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
+    linked = {sale_id for sale_id, _ in links}
+    waiting = {v: [s for s in sales if s[0] not in linked] for v, sales in by_variant.items()}
+    return len(links) + _refifo(session, {v: sales for v, sales in waiting.items() if sales})
+
+
+def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
+    """FIFO again where sales left waiting could take a pair that a later CSV-imported sale holds.
+
+    An older export imported after a newer one: its sales find the old pairs taken by later sales
+    and only newer pairs in stock. Matching those sizes' sales from that day on again (with their
+    pairs and the pairs in stock) gives each sale the oldest pair it can have. Only CSV-imported
+    sales are re-matched: their pair is always FIFO's choice (a synced sale may be of a listed pair).
+    Returns the waiting sales matched.
+    """
+    matched = 0
+    for variant_id in _held_variants(session, list(waiting)):
+        first = min(day for _, day in waiting[variant_id])
+        held = session.execute(
+            select(Sale.id, Sale.sold_at, InventoryItem.id, InventoryItem.purchase_date)
+            .join(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
+            .where(
+                Sale.variant_id == variant_id,
+                Sale.source == "csv",
+                Sale.status.not_in(NON_SALES),
+                Sale.sold_at >= datetime.combine(first, time(), UTC),
+            )
+        ).all()
+        stock = session.execute(
+            select(InventoryItem.id, InventoryItem.purchase_date).where(
+                InventoryItem.variant_id == variant_id, InventoryItem.status.in_(SELLABLE)
+            )
+        ).all()
+        before = {sale_id: item_id for sale_id, _, item_id, _ in held}
+        sales = [*waiting[variant_id], *((sale_id, sold.date()) for sale_id, sold, _, _ in held)]
+        pool = [*((item_id, bought) for _, _, item_id, bought in held), *((i, b) for i, b in stock)]
+        after = dict(_fifo(sorted(sales, key=_by_date), sorted(pool, key=_by_date)))
+        matched += sum(1 for sale_id, _ in waiting[variant_id] if sale_id in after)
+        _relink(session, before, after)
+    return matched
+
+
+def _by_date(row: tuple[int, date]) -> tuple[date, int]:
+    """A sale or pair (id, day) in FIFO order: by day, then id."""
+    return row[1], row[0]
+
+
+def _held_variants(session: Session, variants: list[int]) -> list[int]:
+    """Of `variants`, those with a CSV-imported sale holding a pair (the only ones FIFO again can help)."""
+    found: set[int] = set()
+    for start in range(0, len(variants), IN_CHUNK):
+        found.update(
+            session.scalars(
+                select(Sale.variant_id)
+                .where(
+                    Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
+                    Sale.source == "csv",
+                    Sale.inventory_item_id.is_not(None),
+                    Sale.status.not_in(NON_SALES),
+                )
+                .distinct()
+            )
+        )
+    return sorted(found)
+
+
+def _relink(session: Session, before: dict[int, int], after: dict[int, int]) -> None:
+    """Move sales from their pairs `before` to `after`: unlinked first (a pair has one sale at a time)."""
+    changed = [s for s in {*before, *after} if before.get(s) != after.get(s)]
+    if not changed:
+        return
+    moved = [s for s in changed if s in before]
+    if moved:
+        session.execute(update(Sale), [{"id": s, "inventory_item_id": None} for s in moved])
+    linked = [s for s in changed if s in after]
+    if linked:
+        session.execute(update(Sale), [{"id": s, "inventory_item_id": after[s]} for s in linked])
+    freed = set(before.values()) - set(after.values())
+    taken = set(after.values()) - set(before.values())
+    if freed:
+        session.execute(update(InventoryItem).where(InventoryItem.id.in_(freed)).values(status="in_stock"))
+    if taken:
+        session.execute(update(InventoryItem).where(InventoryItem.id.in_(taken)).values(status="sold"))
 
 
 def _fifo(sales: list[tuple[int, date]], pairs: list[tuple[int, date]]) -> list[tuple[int, int]]:

@@ -78,3 +78,52 @@ def test_a_sale_takes_only_a_pair_bought_by_its_day(session: Session) -> None:
     assert match_sales(session) == 1
     session.expire_all()
     assert late.inventory_item_id == bought_on_20th.id
+
+
+def test_an_earlier_sale_imported_later_takes_the_older_pair_from_a_later_csv_sale(session: Session) -> None:
+    product = get_or_create_product(session, sku="DD1391-100", name="Dunk")
+    variant = get_or_create_variant(session, product, "10")
+    january, march = _pair(session, variant.id, product.id, 5), _pair(session, variant.id, product.id, 25)
+    march.purchase_date = date(2024, 3, 5)
+    april = _sale("april", product.id, variant.id, datetime(2024, 4, 1, tzinfo=UTC))
+    synced = _sale("synced", product.id, variant.id, datetime(2024, 4, 2, tzinfo=UTC))
+    synced.source = "api"  # a synced sale may be of a listed pair: never moved
+    session.add_all([april, synced])
+    session.flush()
+    assert match_sales(session) == 2  # april takes January's pair, the synced sale March's
+    february = _sale("february", product.id, variant.id, datetime(2024, 2, 1, tzinfo=UTC))
+    session.add(february)
+    session.flush()
+    # An older export: February's sale takes January's pair, as if the files came in date order;
+    # April's is left without one (the synced sale keeps March's).
+    assert match_sales(session, [february.id]) == 1
+    session.expire_all()
+    assert (february.inventory_item_id, april.inventory_item_id, synced.inventory_item_id) == (
+        january.id,
+        None,
+        march.id,
+    )
+    assert (february.cost_date, april.cost_date) == (date(2024, 1, 5), None)
+    synced.status, synced.inventory_item_id, march.status = "cancelled", None, "in_stock"
+    session.flush()
+    assert match_sales(session, [april.id]) == 1
+    session.expire_all()
+    assert (april.inventory_item_id, april.cost_date, march.status) == (march.id, date(2024, 3, 5), "sold")
+
+
+def test_fifo_again_moves_a_later_csv_sale_to_the_newer_pair_in_stock(session: Session) -> None:
+    product = get_or_create_product(session, sku="DD1391-100", name="Dunk")
+    variant = get_or_create_variant(session, product, "10")
+    january, march = _pair(session, variant.id, product.id, 5), _pair(session, variant.id, product.id, 25)
+    march.purchase_date = date(2024, 3, 5)
+    april = _sale("april", product.id, variant.id, datetime(2024, 4, 1, tzinfo=UTC))
+    session.add(april)
+    session.flush()
+    assert match_sales(session) == 1
+    february = _sale("february", product.id, variant.id, datetime(2024, 2, 1, tzinfo=UTC))
+    session.add(february)
+    session.flush()
+    assert match_sales(session, [february.id]) == 1
+    session.expire_all()
+    assert (february.inventory_item_id, april.inventory_item_id) == (january.id, march.id)
+    assert (january.status, march.status) == ("sold", "sold")
