@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,18 @@ def test_a_fifo_is_read_like_stdin(cli: Cli, tmp_path: Path) -> None:
     assert (json.loads(result.stdout)["file"], json.loads(result.stdout)["inserted"]) == (str(fifo), 2)
 
 
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt here, also when this run started with SIGINT ignored (`cmd &`)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.usefixtures("ctrl_c")
 def test_ctrl_c_names_the_files_committed_before(
     cli: Cli, tmp_path: Path, purchases: str, spool_dir: Path
 ) -> None:
