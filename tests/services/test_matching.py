@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.models import InventoryItem, Product, Sale, Variant
 from soleflip_cli.services.matching import match_sales
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
 
@@ -80,11 +80,17 @@ def test_a_sale_takes_only_a_pair_bought_by_its_day(session: Session) -> None:
     assert late.inventory_item_id == bought_on_20th.id
 
 
-def test_an_earlier_sale_imported_later_takes_the_older_pair_from_a_later_csv_sale(session: Session) -> None:
+def _january_and_march_pairs(session: Session) -> tuple[Product, Variant, InventoryItem, InventoryItem]:
+    """A product's size 10 with a pair bought on 2024-01-05 and one on 2024-03-05."""
     product = get_or_create_product(session, sku="DD1391-100", name="Dunk")
     variant = get_or_create_variant(session, product, "10")
     january, march = _pair(session, variant.id, product.id, 5), _pair(session, variant.id, product.id, 25)
     march.purchase_date = date(2024, 3, 5)
+    return product, variant, january, march
+
+
+def test_an_earlier_sale_imported_later_takes_the_older_pair_from_a_later_csv_sale(session: Session) -> None:
+    product, variant, january, march = _january_and_march_pairs(session)
     april = _sale("april", product.id, variant.id, datetime(2024, 4, 1, tzinfo=UTC))
     synced = _sale("synced", product.id, variant.id, datetime(2024, 4, 2, tzinfo=UTC))
     synced.source = "api"  # a synced sale may be of a listed pair: never moved
@@ -112,10 +118,7 @@ def test_an_earlier_sale_imported_later_takes_the_older_pair_from_a_later_csv_sa
 
 
 def test_fifo_again_moves_a_later_csv_sale_to_the_newer_pair_in_stock(session: Session) -> None:
-    product = get_or_create_product(session, sku="DD1391-100", name="Dunk")
-    variant = get_or_create_variant(session, product, "10")
-    january, march = _pair(session, variant.id, product.id, 5), _pair(session, variant.id, product.id, 25)
-    march.purchase_date = date(2024, 3, 5)
+    product, variant, january, march = _january_and_march_pairs(session)
     april = _sale("april", product.id, variant.id, datetime(2024, 4, 1, tzinfo=UTC))
     session.add(april)
     session.flush()
