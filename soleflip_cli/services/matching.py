@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -42,14 +42,7 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
             by_variant[variant_id].append((sale_id, sold_at.date()))
     if not by_variant:
         return 0
-    stock = session.execute(
-        select(InventoryItem.id, InventoryItem.variant_id, InventoryItem.purchase_date)
-        .where(InventoryItem.variant_id.in_(by_variant), InventoryItem.status.in_(SELLABLE))
-        .order_by(InventoryItem.purchase_date, InventoryItem.id)
-    )
-    pairs: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for item_id, variant_id, bought in stock:
-        pairs[variant_id].append((item_id, bought))
+    pairs = _in_stock(session, list(by_variant))
     links = [link for variant_id, sales in by_variant.items() for link in _fifo(sales, pairs[variant_id])]
     if links:
         session.execute(
@@ -70,31 +63,19 @@ def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int
     sales are re-matched: their pair is always FIFO's choice (a synced sale may be of a listed pair).
     Returns the waiting sales matched.
     """
-    matched = 0
-    for variant_id in _held_variants(session, list(waiting)):
-        first = min(day for _, day in waiting[variant_id])
-        held = session.execute(
-            select(Sale.id, Sale.sold_at, InventoryItem.id, InventoryItem.purchase_date)
-            .join(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
-            .where(
-                Sale.variant_id == variant_id,
-                Sale.source == "csv",
-                Sale.status.not_in(NON_SALES),
-                Sale.sold_at >= datetime.combine(first, time(), UTC),
-            )
-        ).all()
-        stock = session.execute(
-            select(InventoryItem.id, InventoryItem.purchase_date).where(
-                InventoryItem.variant_id == variant_id, InventoryItem.status.in_(SELLABLE)
-            )
-        ).all()
-        before = {sale_id: item_id for sale_id, _, item_id, _ in held}
-        sales = [*waiting[variant_id], *((sale_id, sold.date()) for sale_id, sold, _, _ in held)]
-        pool = [*((item_id, bought) for _, _, item_id, bought in held), *((i, b) for i, b in stock)]
-        after = dict(_fifo(sorted(sales, key=_by_date), sorted(pool, key=_by_date)))
-        matched += sum(1 for sale_id, _ in waiting[variant_id] if sale_id in after)
-        _relink(session, before, after)
-    return matched
+    held = _held(session, waiting)
+    if not held:
+        return 0
+    stock = _in_stock(session, list(held))
+    before: dict[int, int] = {}
+    after: dict[int, int] = {}
+    for variant_id, rows in held.items():
+        before.update((sale_id, item_id) for sale_id, _, item_id, _ in rows)
+        sales = [*waiting[variant_id], *((sale_id, day) for sale_id, day, _, _ in rows)]
+        pool = [*((item_id, bought) for _, _, item_id, bought in rows), *stock[variant_id]]
+        after.update(_fifo(sorted(sales, key=_by_date), sorted(pool, key=_by_date)))
+    _relink(session, before, after)
+    return sum(1 for sales in waiting.values() for sale_id, _ in sales if sale_id in after)
 
 
 def _by_date(row: tuple[int, date]) -> tuple[date, int]:
@@ -102,23 +83,56 @@ def _by_date(row: tuple[int, date]) -> tuple[date, int]:
     return row[1], row[0]
 
 
-def _held_variants(session: Session, variants: list[int]) -> list[int]:
-    """Of `variants`, those with a CSV-imported sale holding a pair (the only ones FIFO again can help)."""
-    found: set[int] = set()
+def _in_stock(session: Session, variants: list[int]) -> defaultdict[int, list[tuple[int, date]]]:
+    """The sellable pairs (id, purchase day) of each of `variants`, oldest first."""
+    pairs: defaultdict[int, list[tuple[int, date]]] = defaultdict(list)
     for start in range(0, len(variants), IN_CHUNK):
-        found.update(
-            session.scalars(
-                select(Sale.variant_id)
-                .where(
-                    Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
-                    Sale.source == "csv",
-                    Sale.inventory_item_id.is_not(None),
-                    Sale.status.not_in(NON_SALES),
-                )
-                .distinct()
+        stock = session.execute(
+            select(InventoryItem.id, InventoryItem.variant_id, InventoryItem.purchase_date)
+            .where(
+                InventoryItem.variant_id.in_(variants[start : start + IN_CHUNK]),
+                InventoryItem.status.in_(SELLABLE),
+            )
+            .order_by(InventoryItem.purchase_date, InventoryItem.id)
+        )
+        for item_id, variant_id, bought in stock:
+            pairs[variant_id].append((item_id, bought))
+    return pairs
+
+
+def _held(
+    session: Session, waiting: dict[int, list[tuple[int, date]]]
+) -> dict[int, list[tuple[int, date, int, date]]]:
+    """Per variant, its CSV sales holding a pair from its first waiting day on: (sale, day, pair, bought)."""
+    first = {variant_id: min(day for _, day in sales) for variant_id, sales in waiting.items()}
+    variants = list(first)
+    held: dict[int, list[tuple[int, date, int, date]]] = defaultdict(list)
+    for start in range(0, len(variants), IN_CHUNK):
+        rows = session.execute(
+            select(Sale.variant_id, Sale.id, Sale.sold_at, InventoryItem.id, InventoryItem.purchase_date)
+            .join(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
+            .where(
+                Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
+                Sale.source == "csv",
+                Sale.status.not_in(NON_SALES),
             )
         )
-    return sorted(found)
+        for variant_id, sale_id, sold_at, item_id, bought in rows:
+            if variant_id is not None and sold_at.date() >= first[variant_id]:
+                held[variant_id].append((sale_id, sold_at.date(), item_id, bought))
+    return held
+
+
+def release_pairs(session: Session, item_ids: list[int]) -> None:
+    """Sales that no longer consume these pairs (cancelled, returned, refunded) give them back to stock."""
+    if not item_ids:
+        return
+    session.execute(update(Sale).where(Sale.inventory_item_id.in_(item_ids)).values(inventory_item_id=None))
+    session.execute(
+        update(InventoryItem)
+        .where(InventoryItem.id.in_(item_ids), InventoryItem.status == "sold")
+        .values(status="in_stock")
+    )
 
 
 def _relink(session: Session, before: dict[int, int], after: dict[int, int]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Listing, Sale, SaleFee, utcnow
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import match_sales
+from soleflip_cli.services.matching import match_sales, release_pairs
 from soleflip_cli.services.sync.progress import PLATFORM, Counts, later, read_cursor, sync_state, write_cursor
 from soleflip_cli.services.sync.refs import CatalogRefs
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -183,7 +183,7 @@ def upsert_orders(
         and existing[row_number][2] is not None
         and (by_number[row_number].status or "").lower() in NON_SALES
     ]
-    _release_pairs(session, [i for i in released if i is not None])
+    release_pairs(session, [i for i in released if i is not None])
     _take_listed_pairs(session, ids, by_number)
     match_sales(session, ids.values())
     counts.inserted += len(new_rows)
@@ -251,18 +251,6 @@ def _replace_fees(
         ]
     if rows:
         session.execute(insert(SaleFee), rows)
-
-
-def _release_pairs(session: Session, item_ids: list[int]) -> None:
-    """Canceled, returned or failed sales give their pair back to stock."""
-    if not item_ids:
-        return
-    session.execute(update(Sale).where(Sale.inventory_item_id.in_(item_ids)).values(inventory_item_id=None))
-    session.execute(
-        update(InventoryItem)
-        .where(InventoryItem.id.in_(item_ids), InventoryItem.status == "sold")
-        .values(status="in_stock")
-    )
 
 
 def _take_listed_pairs(session: Session, ids: dict[str, int], orders: dict[str, Order]) -> None:
