@@ -14,10 +14,10 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
-from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import split
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import match_sales
+from soleflip_cli.services.matching import match_sales, release_pairs
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -252,11 +252,8 @@ def _refund_status(session: Session, totals: dict[int, _Totals]) -> None:
             elif not whole and status == REFUNDED:
                 restored.append(sale_id)
     if refunded:
-        session.execute(
-            update(Sale), [{"id": i, "status": REFUNDED, "inventory_item_id": None} for i in refunded]
-        )
-    if released:
-        session.execute(update(InventoryItem).where(InventoryItem.id.in_(released)).values(status="in_stock"))
+        session.execute(update(Sale), [{"id": i, "status": REFUNDED} for i in refunded])
+    release_pairs(session, released)
     if restored:
         session.execute(update(Sale), [{"id": i, "status": "completed"} for i in restored])
         match_sales(session, restored)

@@ -14,7 +14,7 @@ from soleflip_cli.importers.base import Record, SaleRecord
 from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
-from soleflip_cli.services.matching import match_sales
+from soleflip_cli.services.matching import match_sales, release_pairs
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -72,7 +72,9 @@ class SalesWriter(ChunkWriter):
                 changed.append((record, values))
         self._insert(new)
         self._update(changed, released)
-        self._cancel_dropped_pairs([r for r in lines if (r.platform, r.external_id) in existing])
+        # A line's quantity can only have gone down when its first pair changed (its hash covers the line).
+        redone = {(r.platform, r.external_id) for r, _ in changed}
+        self._cancel_dropped_pairs([r for r in lines if (r.platform, r.external_id) in redone])
 
     def _cancel_dropped_pairs(self, lines: Sequence[SaleRecord]) -> None:
         """Pairs of a line stored before that its quantity no longer covers: cancelled, their pairs freed."""
@@ -93,17 +95,9 @@ class SalesWriter(ChunkWriter):
             if not dropped:
                 continue
             self.session.execute(
-                update(Sale),
-                [
-                    {"id": i, "status": "cancelled", "inventory_item_id": None, "updated_at": utcnow()}
-                    for i, _ in dropped
-                ],
+                update(Sale), [{"id": i, "status": "cancelled", "updated_at": utcnow()} for i, _ in dropped]
             )
-            freed = [item_id for _, item_id in dropped if item_id is not None]
-            if freed:
-                self.session.execute(
-                    update(InventoryItem).where(InventoryItem.id.in_(freed)).values(status="in_stock")
-                )
+            release_pairs(self.session, [item_id for _, item_id in dropped if item_id is not None])
             self.updated += len(dropped)
 
     def _existing(self, chunk: Sequence[SaleRecord]) -> dict[tuple[str, str], _Existing]:
