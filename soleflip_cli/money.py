@@ -17,7 +17,6 @@ _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "HUF": 2, "ISK": 0, "KW
 MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""', '=""'})
 _SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CHF": "CHF"}
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
-_CENT = Decimal("0.01")
 # An amount's digits with its thousands grouped or not, by whether the decimal separator is a comma.
 _NUMBER = {
     False: re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?|\d*(\.\d*)?"),
@@ -159,8 +158,6 @@ def _parse_number(raw: str, decimal_comma: bool | None) -> Decimal:
         raw = raw.replace(".", "").replace(",", ".")
     else:
         raw = raw.replace(",", "")
-    if raw.count(".") > 1:
-        raise MoneyParseError(f"not an amount: {raw!r}")
     try:
         return Decimal(raw)
     except InvalidOperation as exc:
