@@ -15,7 +15,13 @@ CURRENCIES: frozenset[str] = frozenset(
 _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "HUF": 2, "ISK": 0, "KWD": 3}
 
 MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""', '=""'})
-_SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": "JPY", "₩": "KRW", "CHF": "CHF"}
+_SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": None, "₩": "KRW", "CHF": "CHF"}
+# Symbols several currencies write: a cell with one of these takes its currency from the file (a
+# currency column or a default), which must be one of them.
+SHARED_SYMBOLS: dict[str, frozenset[str]] = {
+    "$": frozenset({"USD", "AUD", "CAD", "NZD", "HKD", "SGD", "MXN", "TWD", "CLP"}),
+    "¥": frozenset({"JPY", "CNY"}),
+}
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
 # An amount's digits with its thousands grouped or not, by whether the decimal separator is a comma.
 _NUMBER = {
@@ -43,6 +49,7 @@ class Money:
 
     amount: Decimal
     currency: str
+    symbol: str = ""  # a shared symbol ($, ¥) the cell wrote instead of naming its currency
 
     def __str__(self) -> str:
         return f"{format_amount(self.amount, self.currency)} {self.currency}"
@@ -97,7 +104,8 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
     """Parse a money cell such as `$1,097`, `AU $3,000.00`, `EUR 90,00` or `45`.
 
     Returns None for a missing value (empty, `N/A`, `--`). The currency is None-free: when the
-    cell carries no code or symbol the returned currency is the empty string. `decimal_comma`
+    cell carries no code or symbol the returned currency is the empty string; so it is for a symbol
+    several currencies write (`$`, `¥`: see SHARED_SYMBOLS), which is kept in `symbol`. `decimal_comma`
     forces the separator rule; None infers it from the cell (a comma followed by exactly two
     digits at the end with no later dot is a decimal comma).
     """
@@ -112,18 +120,21 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
     if raw.startswith("-"):
         negative, raw = not negative, raw[1:].strip()
     match = _PREFIX.match(raw)
-    code = ""
+    code = symbol = ""
     if match:
         if match.group("code"):
             code = match.group("code")
         sym = match.group("sym")
         if sym and not code:
             code = _SYMBOLS.get(sym) or ""
+            symbol = "" if code else sym
         raw = raw[match.end() :]
-    suffix = re.search(r"\s*([A-Z]{3}|[€£$])$", raw)
+    suffix = re.search(r"\s*([A-Z]{3}|[€£$¥])$", raw)
     if suffix:
         token = suffix.group(1)
-        code = code or (_SYMBOLS.get(token) or "" if token in _SYMBOLS else token)
+        if not code:
+            code = (_SYMBOLS.get(token) or "") if token in _SYMBOLS else token
+            symbol = symbol or ("" if code else token)
         raw = raw[: suffix.start()]
     if raw.startswith("-"):
         negative, raw = not negative, raw[1:]
@@ -132,6 +143,8 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
         code = "AUD"
     elif code in {"US", "C", "CA"}:
         code = {"US": "USD", "C": "CAD", "CA": "CAD"}[code]
+    if code:
+        symbol = ""
     if code and code not in CURRENCIES:
         raise MoneyParseError(
             f"unknown currency {code!r} in {text!r}", "unknown currency code (expected e.g. USD, EUR)"
@@ -139,7 +152,7 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
     amount = _parse_number(raw, decimal_comma)
     if negative:
         amount = -amount
-    return Money(amount, code)
+    return Money(amount, code, symbol)
 
 
 def _parse_number(raw: str, decimal_comma: bool | None) -> Decimal:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from soleflip_cli.importers.base import RowError, Rows
-from soleflip_cli.money import CURRENCIES, MAX_AMOUNT, MISSING_TOKENS, MoneyParseError, parse_money, quantize
+from soleflip_cli.money import (
+    CURRENCIES,
+    MAX_AMOUNT,
+    MISSING_TOKENS,
+    SHARED_SYMBOLS,
+    MoneyParseError,
+    parse_money,
+    quantize,
+)
 
 # No pair was bought or sold for resale before the first Air Jordan (1985): an earlier purchase or
 # sale date is a typo or a placeholder (0001-01-01), not history.
@@ -135,9 +143,9 @@ def is_missing(text: str | None) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _money(text: str, decimal_comma: bool | None) -> tuple[Decimal, str] | None:
+def _money(text: str, decimal_comma: bool | None) -> tuple[Decimal, str, str] | None:
     parsed = parse_money(text, decimal_comma=decimal_comma)
-    return None if parsed is None else (parsed.amount, parsed.currency)
+    return None if parsed is None else (parsed.amount, parsed.currency, parsed.symbol)
 
 
 @lru_cache(maxsize=65536)
@@ -148,13 +156,14 @@ def _date(text: str, pattern: str) -> datetime:
 class Cells:
     """One row's cells, read by column name; each bad cell is recorded as a RowError."""
 
-    __slots__ = ("cells", "columns", "errors", "line")
+    __slots__ = ("amounts", "cells", "columns", "errors", "line")
 
     def __init__(self, line: int, cells: list[str], columns: Columns) -> None:
         self.line = line
         self.cells = cells
         self.columns = columns
         self.errors: list[RowError] = []
+        self.amounts: dict[str, tuple[Decimal, str, str]] = {}  # money read: amount, code, shared symbol
 
     def reject(self, column: str | None, value: str, reason: str) -> None:
         """Record a bad cell."""
@@ -193,7 +202,7 @@ class Cells:
             if required:
                 self.reject(name, value, "an amount is required")
             return None
-        amount, code = parsed
+        amount, code, symbol = parsed
         if abs(amount) >= MAX_AMOUNT:
             self.reject(name, value, "too large")
             return None
@@ -206,7 +215,27 @@ class Cells:
         if amount < 0 and not negative:
             self.reject(name, value, "must not be negative")
             return None
+        self.amounts[name] = amount, code, symbol
         return amount, code
+
+    def agree(self, currency: str, names: Iterable[str], source: str = "") -> None:
+        """Reject money cells (read by `money`) written in another currency than the row's `currency`.
+
+        A cell naming a code must name this one; one with a symbol several currencies write (`$`,
+        `¥`) must fit it (`$120` is not EUR); its decimals must fit it too (no cents in JPY).
+        `source` says where the currency came from when no cell of the row names it.
+        """
+        said = f"the row's currency is {currency}{f' ({source})' if source else ''}"
+        for name in names:
+            if name not in self.amounts:
+                continue
+            amount, code, symbol = self.amounts[name]
+            if code and code != currency:
+                self.reject(name, self.raw(name), f"in {code}, but {said}")
+            elif symbol and currency not in SHARED_SYMBOLS[symbol]:
+                self.reject(name, self.raw(name), f"a {symbol} amount, but {said}")
+            elif quantize(amount, currency) != amount:
+                self.reject(name, self.raw(name), f"more decimal places than {currency} has")
 
     def currency(self, name: str, default: str | None = None) -> str | None:
         """An ISO currency code from its own column, else `default`."""

@@ -71,6 +71,11 @@ class GenericImporter:
         self.target: Target = mapping.target
         self.description = f"your mapping [import.mappings.{name}] ({mapping.target})"
         self.default_currency = mapping.currency or base_currency
+        self.currency_source = (
+            "the mapping's currency"
+            if mapping.currency
+            else "the base currency: map a currency column or set the mapping's currency"
+        )
         self.decimal_comma = mapping.decimal_separator == ","
         self.example = datetime(2024, 3, 15, 14, 30, tzinfo=UTC).strftime(mapping.date_format)
         fields, required = (
@@ -85,6 +90,7 @@ class GenericImporter:
             raise ConfigError(f"{where}: map a column to sku or item_name")
         self._purchases = PurchasesImporter(
             default_currency=self.default_currency,
+            currency_source=self.currency_source,
             today=today,
             columns={field: (column,) for field, column in mapping.columns.items()},
             date_format=mapping.date_format,
@@ -155,7 +161,13 @@ class GenericImporter:
             else None
         )
         currency_column = col("currency")
-        currency = cells.currency(currency_column, "") if currency_column else ""
+        currency = (cells.currency(currency_column, "") if currency_column else "") or (
+            price[1] if price else ""
+        )
+        money_columns = [c for field in ("sale_price", "fees_total", "payout") if (c := col(field))]
+        cells.agree(
+            currency or self.default_currency, money_columns, "" if currency else self.currency_source
+        )
         quantity_column = col("quantity")
         quantity = cells.count(quantity_column) if quantity_column else 1
         sku, name = normalise_sku(text("sku")), text("item_name")
@@ -179,7 +191,7 @@ class GenericImporter:
             external_id=external,
             sold_at=sold_at,
             sale_price=price[0],
-            currency=currency or price[1] or self.default_currency,
+            currency=currency or self.default_currency,
             item_name=name,
             sku=sku,
             size=text("size"),

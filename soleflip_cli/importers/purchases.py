@@ -49,6 +49,7 @@ class PurchasesImporter:
         self,
         *,
         default_currency: str = "USD",
+        currency_source: str = "the base currency: add a currency column for another one",
         today: date | None = None,
         columns: Mapping[str, Sequence[str]] | None = None,
         date_format: str = "%Y-%m-%d",
@@ -56,7 +57,7 @@ class PurchasesImporter:
         name: str = "purchases",
     ) -> None:
         self.name = name
-        self.default_currency = default_currency
+        self.default = default_currency, currency_source  # a row's currency without one of its own
         self.today = today or datetime.now(UTC).date()
         self.columns = {k: tuple(v) for k, v in (columns or COLUMNS).items()}
         self.date_format = date_format
@@ -108,7 +109,8 @@ class PurchasesImporter:
         cost = cells.money(col("cost"), required=True, decimal_comma=self.decimal_comma)
         if cost is not None and cost[0] == 0:
             cells.reject(col("cost"), cells.raw(col("cost")), "must be more than zero")
-        currency = _currency(cells, found.get("currency"), cost[1] if cost else "", self.default_currency)
+        currency, source = _currency(cells, found.get("currency"), cost[1] if cost else "", *self.default)
+        cells.agree(currency, [col("cost")], source)
         bought = cells.day(col("purchase_date"), self.date_format, self.example)
         cells.plausible(col("purchase_date"), bought, self.today)
         condition = _choice(cells, found.get("condition"), CONDITIONS, "new")
@@ -147,13 +149,14 @@ def _size(cells: Cells, column: str) -> str | None:
         return None
 
 
-def _currency(cells: Cells, column: str | None, symbol: str, default: str) -> str:
+def _currency(cells: Cells, column: str | None, cost: str, default: str, source: str) -> tuple[str, str]:
+    """The row's currency (its currency column, else the cost's own code, else `default`) and, for
+    the default, where it comes from."""
     if column is not None and cells.text(column):
-        code = cells.currency(column) or default
-        if symbol and symbol != code:
-            cells.reject(column, cells.raw(column), f"differs from the cost's currency {symbol}")
-        return code
-    return symbol or default
+        return cells.currency(column) or default, ""
+    if cost:
+        return cost, ""
+    return default, source
 
 
 def _choice(cells: Cells, column: str | None, choices: Mapping[str, str], default: str) -> str:
