@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.importers.base import (
@@ -204,8 +205,11 @@ def _transaction(
         return None
     order, item = cells.text("Order number"), cells.text("Item ID")
     if kind.casefold() != "order" and order and net is not None and net[0]:
-        # A refund, shipping label or extra fee of an order: its whole net amount is a cost of the sale.
-        fees = [FeeLine(kind, LINE_KINDS.get(kind.casefold(), "other"), -net[0])]
+        # A refund, shipping label or extra fee of an order: its net amount is a cost of the sale. A
+        # refund usually credits fees back (positive fee cells): those are lines of their own, so the
+        # refund line is what the buyer got back (the item and its shipping), as the report says.
+        rest = -net[0] - sum((f.amount for f in fees), Decimal(0))
+        fees = [FeeLine(kind, LINE_KINDS.get(kind.casefold(), "other"), rest), *fees] if rest else fees
     identity = digest(
         kind, occurred.isoformat(), order, item, cells.text("Transaction ID"), cells.text("Reference ID")
     )

@@ -173,10 +173,15 @@ def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Total
     """
     count, currency = len(sales), line.currency
     lines = json.loads(line.fee_lines or "[]")
-    if count > 1 and [f.get("kind") for f in lines] == ["refund"]:
-        given = refunds_by_pair(Decimal(lines[0]["amount"]), [price for _, price in sales])
-        nets: list[Decimal] = [-amount for amount in given]
-        fees = [(lines[0], given)]
+    if count > 1 and any(f.get("kind") == "refund" for f in lines):
+        fees = [
+            (f, refunds_by_pair(Decimal(f["amount"]), [price for _, price in sales]))
+            if f.get("kind") == "refund"
+            else (f, split(Decimal(f["amount"]), count, currency))
+            for f in lines
+        ]
+        # Such a line's net amount is minus its lines (see importers.ebay): each pair's, of its shares.
+        nets = [-sum((amounts[n] for _, amounts in fees), Decimal(0)) for n in range(count)]
     else:
         nets = split(line.net_amount or Decimal(0), count, currency)
         fees = [(f, split(Decimal(f["amount"]), count, currency)) for f in lines]

@@ -83,3 +83,52 @@ def test_one_pair_of_three_refunded_is_refunded_alone(session: Session, tmp_path
         (f"{LINE} (pair 2)", "completed", Decimal("13.03")),
         (f"{LINE} (pair 3)", "refunded", Decimal("273.03")),  # and the whole refund
     ]
+
+
+# The usual full refund: the price and shipping back to the buyer, the final value fees credited back.
+CREDITED = (
+    '"Sep 20, 2026",Refund,12-22222-22222,--,--,--,--,--,--,--,-220.90,USD,--,--,--,--,--,110000000002,'
+    "2000000000002,--,--,--,-250.00,-10.00,--,--,0.40,38.70,--,--,--,--,--,--,-260.00,USD,--,--,Buyer return"
+)
+
+
+def _credited(tmp_path: Path) -> Path:
+    text = PAYMENTS.read_text(encoding="utf-8-sig").splitlines()
+    refund = next(n for n, row in enumerate(text) if ",Refund," in row)
+    path = tmp_path / "payments.csv"
+    path.write_text("\n".join([*text[:refund], CREDITED, *text[refund + 1 :]]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_full_refund_that_credits_the_fees_back_is_a_refund(session: Session, tmp_path: Path) -> None:
+    """Net −220.90 is less than the 250.00 price, yet the buyer got everything back: the sale is refunded."""
+    purchases = tmp_path / "purchases.csv"
+    purchases.write_text(PURCHASES, encoding="utf-8")
+    import_file(session, purchases, options=ImportOptions())
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, _credited(tmp_path), options=ImportOptions())
+    assert _state(session) == ("refunded", None, "in_stock")
+    sale = session.scalars(select(Sale).where(Sale.external_id == LINE)).one()
+    assert (sale.payout, sale.fees_total) == (Decimal("0.00"), Decimal("260.00"))
+    lines = sorted((f.name, f.amount) for f in sale.fees)
+    assert lines == [
+        ("Final Value Fee - fixed", Decimal("-0.40")),  # credited back
+        ("Final Value Fee - fixed", Decimal("0.40")),
+        ("Final Value Fee - variable", Decimal("-38.70")),
+        ("Final Value Fee - variable", Decimal("38.70")),
+        ("Refund", Decimal("260.00")),  # the price and its shipping
+    ]
+
+
+def test_credited_fees_on_a_line_of_several_pairs_follow_the_shares(session: Session, tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    text = (FIXTURES / "ebay-orders.csv").read_text(encoding="utf-8-sig")
+    orders.write_text(text.replace(",1,$250.00,", ",3,$250.00,"), encoding="utf-8")
+    import_file(session, orders, options=ImportOptions())
+    import_file(session, _credited(tmp_path), options=ImportOptions())
+    session.expire_all()
+    sales = list(
+        session.scalars(select(Sale).where(Sale.external_id.startswith(LINE)).order_by(Sale.external_id))
+    )
+    assert [s.status for s in sales] == ["completed", "completed", "refunded"]
+    assert sum((s.payout or Decimal(0) for s in sales), Decimal(0)) == Decimal("0.00")  # 220.90 - 220.90
