@@ -215,24 +215,33 @@ def render_rows(
     footer: Mapping[str, Any] | None = None,
     stream: IO[str] | None = None,
 ) -> None:
-    """Print records: JSON array, NDJSON, CSV (streamed) or a table with an optional totals row."""
+    """Print records: JSON array, NDJSON, CSV (streamed) or a table with an optional totals row.
+
+    Rows from a generator are closed here even when printing stops early (a reader such as `head`
+    closed the pipe): its database cursor is released while the caller's connection is still open.
+    """
     out = stream or sys.stdout
-    if fmt is OutputFormat.json:
-        out.write("[")
-        for index, row in enumerate(rows):
-            out.write(",\n" if index else "\n")
-            out.write(_record_json(row))
-        out.write("\n]\n")
-    elif fmt is OutputFormat.ndjson:
-        for row in rows:
-            out.write(_record_json(row) + "\n")
-    elif fmt is OutputFormat.csv:
-        writer = csv.writer(_UnixRecords(out))
-        writer.writerow([c.key for c in columns])
-        for row in rows:
-            writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])
-    else:
-        _table(rows, columns, title=title, footer=footer, stream=out)
+    try:
+        if fmt is OutputFormat.json:
+            out.write("[")
+            for index, row in enumerate(rows):
+                out.write(",\n" if index else "\n")
+                out.write(_record_json(row))
+            out.write("\n]\n")
+        elif fmt is OutputFormat.ndjson:
+            for row in rows:
+                out.write(_record_json(row) + "\n")
+        elif fmt is OutputFormat.csv:
+            writer = csv.writer(_UnixRecords(out))
+            writer.writerow([c.key for c in columns])
+            for row in rows:
+                writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])
+        else:
+            _table(rows, columns, title=title, footer=footer, stream=out)
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def render_summary(data: Mapping[str, Any], fmt: OutputFormat, *, title: str) -> None:

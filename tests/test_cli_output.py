@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -104,3 +105,34 @@ def test_table_footer_and_plain_output() -> None:
     )
     text = out.getvalue()
     assert "total" in text and "\x1b[" not in text and "─" not in text
+
+
+class _ClosedPipe(io.StringIO):
+    """stdout whose reader went away after the first write (`soleflip ... --json | head -c 1`)."""
+
+    def write(self, text: str) -> int:
+        if self.getvalue():
+            raise BrokenPipeError
+        return super().write(text)
+
+
+@pytest.mark.parametrize("fmt", [f for f in render.OutputFormat if f is not render.OutputFormat.table])
+def test_rows_are_closed_when_the_reader_goes_away(fmt: render.OutputFormat) -> None:
+    """A generator's cleanup (its database cursor) runs before the caller's connection closes.
+
+    (A table is printed in one write, after every row is read.)
+    """
+    closed: list[bool] = []
+
+    def rows() -> Iterator[dict[str, object]]:
+        try:
+            for n in range(1000):
+                yield {"id": n, "sku": "DD1391-100"}
+        finally:
+            closed.append(True)
+
+    columns = [render.Column("id", "id"), render.Column("sku", "sku")]
+    pending = rows()  # still referenced, as the command's traceback references it
+    with pytest.raises(BrokenPipeError):
+        render.render_rows(pending, columns, fmt, stream=_ClosedPipe())
+    assert closed == [True]
