@@ -127,6 +127,8 @@ class ImportBatch(Base):
     rejected: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    # When the file was exported, if its name says so (StockX's `…_<epoch-ms>.csv`; migration 0007).
+    exported_at: Mapped[datetime | None]
 
 
 class InventoryItem(Base):

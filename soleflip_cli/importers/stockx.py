@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from soleflip_cli.catalog import normalise_sku
@@ -17,6 +18,9 @@ from soleflip_cli.importers.fields import (
     stockx_timestamp,
 )
 
+# A download's name: `stockx_historical_seller_sales_report_<uuid>_<epoch-ms>.csv`.
+_EXPORTED = re.compile(r"_(\d{13})\.csv$", re.IGNORECASE)
+_FIRST_EXPORT = datetime(2015, 1, 1, tzinfo=UTC)
 SIGNATURE = ("Order Number", "Sku Name", "Sku Size", "Listing Price")
 REQUIRED = (
     "Order Number",
@@ -77,6 +81,14 @@ class StockXImporter:
     def column_for(self, field: str, header: Sequence[str]) -> str | None:
         """The file's own name of the column a record field is read from (None for derived fields)."""
         return spelled(header, (SOURCES[field],)) if field in SOURCES else None
+
+    def exported_at(self, file_name: str) -> datetime | None:
+        """When the file was exported, from the time its download name ends with; None if renamed."""
+        match = _EXPORTED.search(file_name)
+        if match is None:
+            return None
+        when = datetime.fromtimestamp(int(match[1]) / 1000, tz=UTC)
+        return when if _FIRST_EXPORT <= when <= datetime.now(UTC) + timedelta(days=1) else None
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """One SaleRecord per row; fees that don't add up to listing - payout get an adjustment line."""

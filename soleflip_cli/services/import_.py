@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self, cast
@@ -156,10 +157,17 @@ def import_file(
         # Children parse from here on, while this process records the batch and readies the table.
         with children as collect:
             previous = previous_import(session, source.sha256)
+            exported = getattr(importer, "exported_at", None)
+            exported_at: datetime | None = exported(Path(display).name) if exported else None
             batch_id = start_batch(
-                session, file=display, sha256=source.sha256, format=importer.name, target=importer.target
+                session,
+                file=display,
+                sha256=source.sha256,
+                format=importer.name,
+                target=importer.target,
+                exported_at=exported_at,
             )
-            writer = _writer(importer, session, batch_id, source.lines)
+            writer = _writer(importer, session, batch_id, source.lines, exported_at)
             with writer:
                 if collect is not None:  # forked only for market sales
                     scan.drain(collect, cast(MarketSalesWriter, writer), advance)
@@ -394,7 +402,9 @@ class _Scan:
         self._last_line = error.line
 
 
-def _writer(importer: Importer, session: Session, batch_id: int, lines: int) -> Writer:
+def _writer(
+    importer: Importer, session: Session, batch_id: int, lines: int, exported_at: datetime | None
+) -> Writer:
     if importer.target == "purchases":
         return PurchasesWriter(session, batch_id)
     if importer.target == "payments":
@@ -402,4 +412,4 @@ def _writer(importer: Importer, session: Session, batch_id: int, lines: int) -> 
     if importer.target == "market_sales":
         source = getattr(importer, "source", importer.name)
         return MarketSalesWriter(session, batch_id, source=source, expected_rows=lines)
-    return SalesWriter(session, batch_id)
+    return SalesWriter(session, batch_id, exported_at)

@@ -56,9 +56,19 @@ class BatchSummary:
     finished_at: datetime | None
 
 
-def start_batch(session: Session, *, file: str, sha256: str, format: str, target: str) -> int:
+def start_batch(
+    session: Session,
+    *,
+    file: str,
+    sha256: str,
+    format: str,
+    target: str,
+    exported_at: datetime | None = None,
+) -> int:
     """Record a running batch and return its id."""
-    batch = ImportBatch(file_name=file, sha256=sha256, format=format, target=target, status="running")
+    batch = ImportBatch(
+        file_name=file, sha256=sha256, format=format, target=target, status="running", exported_at=exported_at
+    )
     session.add(batch)
     session.flush()
     return batch.id

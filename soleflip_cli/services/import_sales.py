@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import Record, SaleRecord
-from soleflip_cli.models import InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import match_sales, release_pairs
@@ -29,16 +29,24 @@ class _Existing:
     content_hash: str | None
     variant_id: int | None
     inventory_item_id: int | None
+    exported_at: datetime | None  # of the file that wrote the stored values, when known
+    file_name: str | None
 
 
 class SalesWriter(ChunkWriter):
-    """Sales of one file, keyed by (platform, external id); identical rows are not touched."""
+    """Sales of one file, keyed by (platform, external id); identical rows are not touched.
 
-    def __init__(self, session: Session, batch_id: int) -> None:
+    A changed row is updated unless its stored values come from a file exported after this one
+    (both times known: see ImportBatch.exported_at): an older export never reverts a newer one.
+    """
+
+    def __init__(self, session: Session, batch_id: int, exported_at: datetime | None = None) -> None:
         self.session = session
         self.batch_id = batch_id
+        self.exported_at = exported_at
         self.cache = ProductCache(session)
         self.inserted = self.updated = self.unchanged = 0
+        self.kept: dict[str, int] = {}  # newer file -> its rows this older file differs from
         self.touched: list[tuple[datetime, int]] = []
         self.platforms: set[str] = set()
 
@@ -64,6 +72,9 @@ class SalesWriter(ChunkWriter):
                 new.append((record, values))
             elif old.content_hash == values["content_hash"]:
                 self.unchanged += 1
+            elif self._newer(old):
+                self.unchanged += 1
+                self.kept[old.file_name or ""] = self.kept.get(old.file_name or "", 0) + 1
             else:
                 values["id"] = old.id
                 if old.inventory_item_id and (old.variant_id != variant_id or record.status in NON_SALES):
@@ -75,6 +86,11 @@ class SalesWriter(ChunkWriter):
         # A line's quantity can only have gone down when its first pair changed (its hash covers the line).
         redone = {(r.platform, r.external_id) for r, _ in changed}
         self._cancel_dropped_pairs([r for r in lines if (r.platform, r.external_id) in redone])
+
+    def _newer(self, old: _Existing) -> bool:
+        """Whether the stored values come from a file exported after this one."""
+        ours, theirs = self.exported_at, old.exported_at
+        return ours is not None and theirs is not None and theirs > ours
 
     def _cancel_dropped_pairs(self, lines: Sequence[SaleRecord]) -> None:
         """Pairs of a line stored before that its quantity no longer covers: cancelled, their pairs freed."""
@@ -108,12 +124,27 @@ class SalesWriter(ChunkWriter):
         for platform, ids in by_platform.items():
             keys = sorted(ids)
             for start in range(0, len(keys), IN_CHUNK):
-                query = select(
-                    Sale.external_id, Sale.id, Sale.content_hash, Sale.variant_id, Sale.inventory_item_id
-                ).where(Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK]))
+                query = (
+                    select(
+                        Sale.external_id,
+                        Sale.id,
+                        Sale.content_hash,
+                        Sale.variant_id,
+                        Sale.inventory_item_id,
+                        ImportBatch.exported_at,
+                        ImportBatch.file_name,
+                    )
+                    .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
+                    .where(Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK]))
+                )
                 for row in self.session.execute(query):
                     found[(platform, row.external_id)] = _Existing(
-                        row.id, row.content_hash, row.variant_id, row.inventory_item_id
+                        row.id,
+                        row.content_hash,
+                        row.variant_id,
+                        row.inventory_item_id,
+                        row.exported_at,
+                        row.file_name,
                     )
         return found
 
@@ -164,7 +195,11 @@ class SalesWriter(ChunkWriter):
         """Let the new and changed sales consume pairs in stock (FIFO), then report the counts."""
         matched = match_in_order(self.session, self.touched)
         attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
-        return Counts(self.inserted, self.updated, self.unchanged, matched, attached)
+        warnings = tuple(
+            f"{count} row(s) differ from {name}, exported after this file: kept its newer values"
+            for name, count in sorted(self.kept.items())
+        )
+        return Counts(self.inserted, self.updated, self.unchanged, matched, attached, warnings)
 
 
 def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:

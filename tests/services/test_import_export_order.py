@@ -1,0 +1,83 @@
+"""An older StockX export imported after a newer one never reverts the newer values (download names)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.importers.stockx import StockXImporter
+from soleflip_cli.models import ImportBatch, Sale
+from soleflip_cli.services.import_ import ImportResult, import_file
+from tests.importers.conftest import FIXTURES
+
+ORDER = "70000002-70000002"  # payout 30.65 in the fixture
+JUNE, DECEMBER = "1751328000000", "1767225600000"  # 2025-07-01 and 2026-01-01, 00:00 UTC
+
+
+def _export(tmp_path: Path, stamp: str, payout: str = "30.65", uuid: str = "a1b2c3") -> Path:
+    """The fixture as StockX names a download, the order's payout (and its fees) set to `payout`."""
+    text = (FIXTURES / "stockx-2025.csv").read_text(encoding="utf-8")
+    text = text.replace(",30.65,EUR,45,", f",{payout},EUR,45,").replace(
+        ",45,EUR,30.65,EUR,", f",45,EUR,{payout},EUR,"
+    )
+    path = tmp_path / stamp / f"stockx_historical_seller_sales_report_{uuid}_{stamp}.csv"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _run(session: Session, path: Path) -> ImportResult:
+    return import_file(session, path, options=ImportOptions())
+
+
+def _payout(session: Session) -> Decimal | None:
+    session.expire_all()
+    return session.scalars(select(Sale.payout).where(Sale.external_id == ORDER)).one()
+
+
+def test_the_export_time_comes_from_the_download_name() -> None:
+    importer = StockXImporter()
+    assert importer.exported_at(f"stockx_historical_seller_sales_report_9c41_{JUNE}.csv") == datetime(
+        2025, 7, 1, tzinfo=UTC
+    )
+    assert importer.exported_at("my stockx sales.csv") is None  # renamed: unknown
+    assert importer.exported_at("report_0000000000001.csv") is None  # not a plausible export time
+    assert importer.exported_at("report_9999999999999.csv") is None  # in the future
+
+
+def test_an_older_export_keeps_the_newer_values(session: Session, tmp_path: Path) -> None:
+    newer = _run(session, _export(tmp_path, DECEMBER, payout="31.65", uuid="1f08"))
+    assert _payout(session) == Decimal("31.65")
+    older = _run(session, _export(tmp_path, JUNE, uuid="9c41"))
+    assert (older.inserted, older.updated, older.unchanged) == (0, 0, 5)
+    name = tmp_path / DECEMBER / f"stockx_historical_seller_sales_report_1f08_{DECEMBER}.csv"
+    assert older.warnings == (
+        f"1 row(s) differ from {name}, exported after this file: kept its newer values",
+    )
+    assert _payout(session) == Decimal("31.65")
+    batches = {b.id: b.exported_at for b in session.scalars(select(ImportBatch))}
+    assert batches == {
+        newer.batch_id: datetime(2026, 1, 1, tzinfo=UTC),
+        older.batch_id: datetime(2025, 7, 1, tzinfo=UTC),
+    }
+
+
+def test_a_newer_export_updates_and_either_order_ends_the_same(session: Session, tmp_path: Path) -> None:
+    _run(session, _export(tmp_path, JUNE))
+    newer = _run(session, _export(tmp_path, DECEMBER, payout="31.65"))
+    assert (newer.updated, newer.warnings) == (1, ())
+    assert _payout(session) == Decimal("31.65")
+
+
+def test_without_export_times_the_last_file_imported_wins(session: Session, tmp_path: Path) -> None:
+    newer = tmp_path / "december.csv"
+    newer.write_bytes(_export(tmp_path, DECEMBER, payout="31.65").read_bytes())
+    _run(session, newer)
+    older = _run(session, _export(tmp_path, JUNE))
+    assert older.updated == 1
+    assert _payout(session) == Decimal("30.65")
