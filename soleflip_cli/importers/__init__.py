@@ -108,9 +108,11 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
         importers = mapped
     if header is None:
         seen = reading.first_record(source)
+        near = PurchasesImporter().near_miss(seen.cells) if seen else None
         raise FileFormatError(
             f"cannot tell the export format from the header ({_shown(seen)}); "
-            f"known formats: {', '.join(FORMATS[1:])}",
+            + (f"{near}; " if near else "")
+            + f"known formats: {', '.join(FORMATS[1:])}",
             hint=_MAPPING_HINT,
         )
     matches = [i for i in importers if i.detect(header.cells)]

@@ -73,6 +73,20 @@ class PurchasesImporter:
         """The file's own name of the column a record field is read from (None for the row key)."""
         return spelled(header, self.columns.get(field, ()))
 
+    def near_miss(self, header: Sequence[str]) -> str | None:
+        """For a header with half the required columns but not all: what it lacks, else None."""
+        columns = Columns(header)
+        missing = [f for f in REQUIRED if not columns.first(*self.columns.get(f, ()))]
+        if not missing or len(missing) > len(REQUIRED) // 2:
+            return None
+        wanted = "; ".join(f"{f} (named {' or '.join(repr(n) for n in self.columns[f])})" for f in missing)
+        return f"a purchases file needs a column for {wanted}"
+
+    def unread(self, header: Sequence[str]) -> list[str]:
+        """The header's columns no field is read from (a misspelt optional column is no error)."""
+        known = {header_key(name) for names in self.columns.values() for name in names}
+        return [name for name in header if name.strip() and header_key(name) not in known]
+
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
         """One PurchaseRecord per row, keyed by (sku, size, date, supplier) plus its occurrence."""
         columns = Columns(rows.header)

@@ -144,6 +144,9 @@ def import_file(
     except (reading.UnreadableFileError, FileReadError, FileFormatError) as exc:
         return _refused(display, fmt, exc, dry_run=dry_run)
     column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)
+    unread: Callable[[list[str]], list[str]] | None = getattr(importer, "unread", None)
+    ignored = unread(rows.header) if unread else []
+    notes = (f"column(s) not read, left out: {', '.join(map(repr, ignored))}",) if ignored else ()
     scan = _Scan(skip_bad_rows, rows.header_line, _columns(column_for, rows.header))
     advance = (lambda line: progress(line, source.lines)) if progress else (lambda line: None)
     encode_part: EncodePart | None = getattr(importer, "encode_part", None)
@@ -204,7 +207,7 @@ def import_file(
         matched=counts.matched,
         attached=counts.attached,
         previous_batch=previous,
-        warnings=counts.warnings,
+        warnings=(*notes, *counts.warnings),
     )
 
 

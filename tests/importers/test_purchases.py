@@ -7,8 +7,12 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
+from soleflip_cli.errors import FileFormatError
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.importers.base import PurchaseRecord
+from soleflip_cli.importers.purchases import PurchasesImporter
 from tests.importers.conftest import FIXTURES, parse_path
 
 
@@ -81,3 +85,22 @@ def test_bad_rows(write: Callable[..., Path]) -> None:
         (6, "purchase date", "03/01/2024", "not a date like 2024-03-15"),
         (6, "quantity", "1.5", "not a whole number"),
     ]
+
+
+def test_a_near_miss_header_names_the_missing_column(write: Callable[..., Path]) -> None:
+    path = write("sku,size,cost,date_purchased\nDD1391-100,10,110,2024-03-01\n")
+    with pytest.raises(FileFormatError) as caught:
+        parse_path(path)
+    assert (
+        "a purchases file needs a column for purchase_date (named 'purchase date' or 'date' or 'bought on')"
+        in (str(caught.value))
+    )
+    far = write("sku,price,date_purchased\nDD1391-100,110,2024-03-01\n", name="far.csv")
+    with pytest.raises(FileFormatError) as caught:
+        parse_path(far)
+    assert "purchases file needs" not in str(caught.value)  # two of four required columns missing
+
+
+def test_columns_no_field_reads_are_named() -> None:
+    header = ["SKU", "Size", "cost", "Purchase_Date", "shelf", "", "Box Condition", "comment"]
+    assert PurchasesImporter().unread(header) == ["shelf", "comment"]

@@ -90,3 +90,9 @@ def test_a_lowered_quantity_retires_only_unsold_pairs(session: Session, run: Imp
     lowered = run(quantity=1)
     assert (_counts(lowered), lowered.warnings) == ((0, 1, 0), ())
     assert _statuses(session) == ["sold", "removed", "removed"]
+
+
+def test_a_column_no_field_reads_is_a_warning(run: Import) -> None:
+    """`shelf` for `location`: the pairs are imported, the column is named as left out."""
+    result = run(text="sku,size,cost,purchase_date,shelf\nDD1391-100,10,100,2024-01-01,B2\n")
+    assert (result.inserted, result.warnings) == (1, ("column(s) not read, left out: 'shelf'",))
