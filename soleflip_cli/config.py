@@ -6,6 +6,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -83,6 +84,24 @@ class MappingSettings(_Section):
     delimiter: str | None = None
     currency: str | None = None
     skip_lines: int = Field(default=0, ge=0)
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str | None) -> str | None:
+        return None if value is None else check_currency(value)
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str) -> str:
+        """A format that writes a day and reads it back (`%q` or `DD.MM.YYYY` would reject every row)."""
+        day = datetime(2024, 3, 15, 14, 30, tzinfo=UTC)
+        try:
+            back = datetime.strptime(day.strftime(value), value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date format ({exc}); e.g. %d.%m.%Y or %Y-%m-%d") from None
+        if back.date() != day.date():
+            raise ValueError(f"{value!r} does not read a whole date back; use directives such as %d.%m.%Y")
+        return value
 
 
 def _signed_rate(value: object) -> Decimal:

@@ -24,12 +24,13 @@ SHARED_SYMBOLS: dict[str, frozenset[str]] = {
 }
 _PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
 # An amount's digits with its thousands grouped or not, by whether the decimal separator is a comma.
+# Grouped thousands never start with 0 (`0,005` is no 5).
 _NUMBER = {
-    False: re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?|\d*(\.\d*)?"),
-    True: re.compile(r"\d{1,3}(\.\d{3})+(,\d*)?|\d*(,\d*)?"),
+    False: re.compile(r"[1-9]\d{0,2}(,\d{3})+(\.\d*)?|\d*(\.\d*)?"),
+    True: re.compile(r"[1-9]\d{0,2}(\.\d{3})+(,\d*)?|\d*(,\d*)?"),
 }
 # `1.234` or `12.345.678`: a thousands dot or three decimals; a file's rule must say which.
-_DOT_GROUPS = re.compile(r"\d{1,3}(\.\d{3})+")
+_DOT_GROUPS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 _AMBIGUOUS = "ambiguous: a thousands separator or three decimals?"
 # Money columns are NUMERIC(14, 2): an amount must stay below this to be stored.
 MAX_AMOUNT = Decimal(10) ** 12

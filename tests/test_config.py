@@ -144,3 +144,27 @@ def test_settings_are_pydantic_settings_reading_the_prefixed_environment(
     assert issubclass(Settings, BaseSettings)
     monkeypatch.setenv("soleflip_stockx__client_id", "from-env")  # names are case-insensitive
     assert load_settings().settings.stockx.client_id == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ('currency = "EURO"', "import.mappings.m.currency': unknown currency code 'EURO'"),
+        ('date_format = "%d/%q/%Y"', "import.mappings.m.date_format': '%d/%q/%Y' is not a date format"),
+        ('date_format = "DD.MM.YYYY"', "'DD.MM.YYYY' does not read a whole date back"),
+        ('date_format = "%Y-%m"', "'%Y-%m' does not read a whole date back"),
+    ],
+)
+def test_a_mapping_whose_currency_or_date_format_cannot_work_is_a_config_error(
+    setting: str, message: str
+) -> None:
+    """Not every row rejected later, blaming the data: the key is named before any file is read."""
+    _write_config(f"[import.mappings.m]\n{setting}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_settings()
+
+
+def test_a_mapping_currency_is_upper_cased() -> None:
+    _write_config('[import.mappings.m]\ncurrency = "eur"\ndate_format = "%d.%m.%Y %H:%M"\n')
+    mapping = load_settings().settings.import_.mappings["m"]
+    assert (mapping.currency, mapping.date_format) == ("EUR", "%d.%m.%Y %H:%M")

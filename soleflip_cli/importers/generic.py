@@ -206,9 +206,9 @@ class GenericImporter:
 
 def _fee_lines(price: Decimal, fees: Decimal | None, payout: Decimal | None) -> tuple[FeeLine, ...]:
     """Fee lines that explain price - payout (the payout, when given, is the truth)."""
-    lines = [FeeLine(FEES, "other", fees)] if fees else []
+    lines = [FeeLine(FEES, "other", fees)] if fees is not None else []  # an explicit 0 is known: no fees
     if payout is not None:
         gap = price - payout - (fees or 0)
         if gap:
-            lines.append(FeeLine(ADJUSTMENT if fees else FEES, "other", gap))
+            lines.append(FeeLine(ADJUSTMENT if fees is not None else FEES, "other", gap))
     return tuple(lines)

@@ -107,3 +107,20 @@ def test_bad_rows_follow_the_mapping(write: Callable[..., Path]) -> None:
         (3, "Created at", "not a date like 2024-03-15 14:30:00 +0000"),
         (4, "Name", "duplicate order (first on line 2)"),
     ]
+
+
+def test_an_explicit_zero_fee_is_known(write: Callable[..., Path]) -> None:
+    """`Fees` 0 (an in-person sale) is no fee, not 'no fee data'."""
+    log = MappingSettings(
+        target="sales",
+        platform="cash",
+        columns={"sold_at": "Date", "sku": "SKU", "sale_price": "Price", "fees_total": "Fees"},
+    )
+    text = "Date,SKU,Price,Fees\n2024-05-01,DD1391-100,150,0\n2024-05-02,DD1391-100,150,\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    sales = [r for r in records if isinstance(r, SaleRecord)]
+    assert errors == [] and [(s.fees_total, s.payout) for s in sales] == [
+        (Decimal("0.00"), Decimal("150.00")),
+        (None, None),  # an empty cell: unknown
+    ]

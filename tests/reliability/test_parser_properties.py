@@ -235,7 +235,10 @@ def test_unknown_currency_codes_are_not_money(text: str) -> None:
         ("12.5", True, "not an amount written with a decimal comma"),
         ("1,5", False, "not an amount written with a decimal point"),
         ("1,23,4", None, "not an amount written with a decimal comma"),
-        ("¥1500.5", None, "more decimal places than JPY has"),
+        ("¥1500.5", None, "1500.50"),  # yen or yuan: the row's currency decides (see Cells.agree)
+        ("0,005", False, "not an amount written with a decimal point"),  # no thousands group starts with 0
+        ("0,005", True, "more than two decimals"),
+        ("0.005", None, "more than two decimals"),
         ("1.234,5", None, "1234.50"),
         ("1.234", True, "1234.00"),
         ("1,234", None, "1234.00"),
