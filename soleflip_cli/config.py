@@ -84,6 +84,9 @@ class MappingSettings(_Section):
     delimiter: str | None = None
     currency: str | None = None
     skip_lines: int = Field(default=0, ge=0)
+    # A sale's price column: one pair's price (Shopify's Lineitem price) or the whole line's. Fees
+    # and payout are the line's; a purchase's cost is always one pair's.
+    price_per: Literal["pair", "line"] = "pair"
 
     @field_validator("currency")
     @classmethod

@@ -190,7 +190,7 @@ class GenericImporter:
             platform=self.mapping.platform.casefold(),
             external_id=external,
             sold_at=sold_at,
-            sale_price=price[0],
+            sale_price=price[0] * quantity if self.mapping.price_per == "pair" else price[0],
             currency=currency or self.default_currency,
             item_name=name,
             sku=sku,

@@ -14,6 +14,7 @@ from soleflip_cli.errors import ConfigError, UsageError
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.importers.base import FeeLine, PurchaseRecord, SaleRecord
 from soleflip_cli.importers.generic import GenericImporter
+from soleflip_cli.services.sale_units import units
 from tests.importers.conftest import FIXTURES, parse_path
 
 SHOP = MappingSettings(
@@ -124,3 +125,22 @@ def test_an_explicit_zero_fee_is_known(write: Callable[..., Path]) -> None:
         (Decimal("0.00"), Decimal("150.00")),
         (None, None),  # an empty cell: unknown
     ]
+
+
+@pytest.mark.parametrize(("price_per", "each"), [("pair", "625.00"), ("line", "312.50")])
+def test_a_price_column_is_one_pairs_unless_the_mapping_says_line(
+    write: Callable[..., Path], price_per: str, each: str
+) -> None:
+    """Shopify's Lineitem price is the unit price: 2 x 625.00 is a line of 1250.00, two sales of 625.00."""
+    shop = SHOP.model_copy(update={"columns": {**SHOP.columns, "quantity": "Lineitem quantity"}})
+    shop = shop.model_copy(update={"price_per": price_per})
+    text = (
+        "Name,Created at,Lineitem sku,Lineitem name,Size,Lineitem price,Lineitem quantity,"
+        "Fees,Payout,Currency\n"
+        "#1002,2024-05-15 00:30:00 +0200,HQ6316,Yeezy 350 Bone,10,625.00,2,20.00,1230.00,EUR\n"
+    )
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"shop": shop})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="shop")
+    [sale] = [r for r in records if isinstance(r, SaleRecord)]
+    assert errors == [] and sale.quantity == 2 and sale.payout == Decimal("1230.00")
+    assert [u.sale_price for u, _ in units(sale)] == [Decimal(each)] * 2
