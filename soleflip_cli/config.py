@@ -87,6 +87,9 @@ class MappingSettings(_Section):
     # A sale's price column: one pair's price (Shopify's Lineitem price) or the whole line's. Fees
     # and payout are the line's; a purchase's cost is always one pair's.
     price_per: Literal["pair", "line"] = "pair"
+    # Rows repeating the previous row's external_id are further lines of its order (Shopify): their
+    # blank order-level cells (sold_at, currency, status, ...) are the order's first row's.
+    order_lines: bool = False
 
     @field_validator("currency")
     @classmethod

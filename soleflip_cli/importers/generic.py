@@ -58,6 +58,8 @@ PURCHASE_FIELDS = (
 )
 FEES = "Fees"
 ADJUSTMENT = "Unlisted fees (price - payout)"
+# Fields of a whole order, which a multi-row order may give on its first row only (see _OrderLines).
+ORDER_FIELDS = frozenset({"sold_at", "currency", "status", "buyer_country", "payout_date"})
 
 
 class GenericImporter:
@@ -88,6 +90,8 @@ class GenericImporter:
             raise ConfigError(f"{where}: map a column to {', '.join(missing)} (needed for {mapping.target})")
         if self.target == "sales" and not {"sku", "item_name"} & set(mapping.columns):
             raise ConfigError(f"{where}: map a column to sku or item_name")
+        if mapping.order_lines and "external_id" not in mapping.columns:
+            raise ConfigError(f"{where}: order_lines needs a column mapped to external_id (the order)")
         self._purchases = PurchasesImporter(
             default_currency=self.default_currency,
             currency_source=self.currency_source,
@@ -124,18 +128,23 @@ class GenericImporter:
             return
         occurrences = Occurrences()
         seen: dict[str, int] = {}
+        lines = _OrderLines(columns, mapped) if self.mapping.order_lines else None
         for item in data_rows(rows, len(rows.header)):
             if isinstance(item, RowError):
                 yield item
                 continue
             cells = Cells(item[0], item[1], columns)
-            record = self._sale(cells, occurrences, seen)
+            number = lines.follow(cells.cells) if lines else 1
+            record = self._sale(cells, occurrences, seen, number)
             if cells.errors:
                 yield from cells.errors
             elif record is not None:
                 yield record
 
-    def _sale(self, cells: Cells, occurrences: Occurrences, seen: dict[str, int]) -> SaleRecord | None:
+    def _sale(
+        self, cells: Cells, occurrences: Occurrences, seen: dict[str, int], number: int = 1
+    ) -> SaleRecord | None:
+        """The row's sale; `number` > 1 for a further line of an order (see _OrderLines)."""
         col = self.mapping.columns.get
 
         def text(field: str) -> str | None:
@@ -174,7 +183,9 @@ class GenericImporter:
         if sku is None and name is None:
             cells.reject(col("sku") or col("item_name"), "", "a SKU or a product name is required")
         external = text("external_id")
-        if external is not None:
+        if external is not None and number > 1:
+            external = f"{external}/{number}"  # its order's line `number`: no duplicate
+        elif external is not None:
             if external in seen:
                 cells.reject(
                     col("external_id"), external, f"duplicate order (first on line {seen[external]})"
@@ -202,6 +213,32 @@ class GenericImporter:
             buyer_country=text("buyer_country"),
             status=(text("status") or "completed").casefold(),
         )
+
+
+class _OrderLines:
+    """Orders of several rows, one per line item, that give order-level cells only on their first row.
+
+    A row repeating the previous row's external_id is its order's next line: blank cells of the
+    order-level fields are taken from the order's first row.
+    """
+
+    def __init__(self, columns: Columns, mapped: dict[str, str]) -> None:
+        positions = {field: columns.index(column) for field, column in mapped.items()}
+        self.order = positions["external_id"]
+        self.carried = [p for f, p in positions.items() if f in ORDER_FIELDS and p is not None]
+        self.first: list[str] = []
+        self.number = 0
+
+    def follow(self, cells: list[str]) -> int:
+        """The row's line number in its order (1 for a new order), its blank order-level cells filled."""
+        assert self.order is not None
+        if self.first and cells[self.order] and cells[self.order] == self.first[self.order]:
+            self.number += 1
+            for position in self.carried:
+                cells[position] = cells[position] or self.first[position]
+        else:
+            self.first, self.number = cells, 1
+        return self.number
 
 
 def _fee_lines(price: Decimal, fees: Decimal | None, payout: Decimal | None) -> tuple[FeeLine, ...]:

@@ -144,3 +144,57 @@ def test_a_price_column_is_one_pairs_unless_the_mapping_says_line(
     [sale] = [r for r in records if isinstance(r, SaleRecord)]
     assert errors == [] and sale.quantity == 2 and sale.payout == Decimal("1230.00")
     assert [u.sale_price for u, _ in units(sale)] == [Decimal(each)] * 2
+
+
+SHOPIFY_ORDERS = (
+    "Name,Currency,Subtotal,Total,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem sku\n"
+    "#1001,EUR,389.90,389.90,2026-05-14 11:23:45 +0100,1,Nike Dunk Low Panda,189.95,DD1391-100\n"
+    "#1001,,,,,1,Jordan 1 High Chicago,199.95,DZ5485-612\n"
+    "#1002,EUR,1250.00,1250.00,2026-05-15 00:30:00 +0200,2,Yeezy 350 Bone,625.00,HQ6316\n"
+)
+ORDER_LINES = MappingSettings(
+    target="sales",
+    platform="shopify",
+    date_format="%Y-%m-%d %H:%M:%S %z",
+    order_lines=True,
+    columns={
+        "external_id": "Name",
+        "sold_at": "Created at",
+        "currency": "Currency",
+        "sku": "Lineitem sku",
+        "item_name": "Lineitem name",
+        "sale_price": "Lineitem price",
+        "quantity": "Lineitem quantity",
+    },
+)
+
+
+def test_an_order_of_several_rows_is_one_sale_per_line(write: Callable[..., Path]) -> None:
+    """FORMATS §5: continuation rows leave order-level cells blank; they come from the order's first row."""
+    options = ImportOptions(today=date(2027, 1, 1), mappings={"shop": ORDER_LINES})
+    _, records, errors = parse_path(write(SHOPIFY_ORDERS), fmt="generic", options=options, mapping="shop")
+    sales = [r for r in records if isinstance(r, SaleRecord)]
+    assert errors == []
+    assert [(s.external_id, s.sku, s.sale_price, s.quantity, s.currency, s.sold_at) for s in sales] == [
+        ("#1001", "DD1391-100", Decimal("189.95"), 1, "EUR", datetime(2026, 5, 14, 10, 23, 45, tzinfo=UTC)),
+        ("#1001/2", "DZ5485-612", Decimal("199.95"), 1, "EUR", datetime(2026, 5, 14, 10, 23, 45, tzinfo=UTC)),
+        ("#1002", "HQ6316", Decimal("1250.00"), 2, "EUR", datetime(2026, 5, 14, 22, 30, tzinfo=UTC)),
+    ]
+
+
+def test_without_order_lines_a_repeated_order_is_refused(write: Callable[..., Path]) -> None:
+    single = ORDER_LINES.model_copy(update={"order_lines": False})
+    options = ImportOptions(today=date(2027, 1, 1), mappings={"shop": single})
+    _, _, errors = parse_path(write(SHOPIFY_ORDERS), fmt="generic", options=options, mapping="shop")
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (3, "Created at", "a date is required (like 2024-03-15 14:30:00 +0000)"),
+        (3, "Name", "duplicate order (first on line 2)"),
+    ]
+
+
+def test_order_lines_need_an_order_column() -> None:
+    columns = {k: v for k, v in ORDER_LINES.columns.items() if k != "external_id"}
+    with pytest.raises(ConfigError, match="order_lines needs a column mapped to external_id"):
+        GenericImporter(
+            "shop", ORDER_LINES.model_copy(update={"columns": columns}), base_currency="USD", today=None
+        )
