@@ -45,6 +45,25 @@ def _number(text: str) -> str:
     return f"{value:g}"
 
 
+# Bare numbers from this one up are EU sizes (US men's stop near 22), also `44,5`, `44 2/3`, `44⅔`.
+EU_FROM = 25
+_BARE_EU = r"(\d{2}(?:[.,]5)?)(?: ?([12]/3|⅓|⅔))?"
+
+
+def _men(number: str, text: str) -> str:
+    """A US men's size's number; one from EU_FROM up is no US size."""
+    norm = _number(number)
+    if float(norm) >= EU_FROM:
+        raise SizeError(f"unknown size {text!r}: no US men's size is that big (EU {norm}?)")
+    return norm
+
+
+def _eu(text: str, number: str, third: str | None) -> Size:
+    """An EU size (decimal comma allowed), with adidas' thirds written `2/3` or `⅔`."""
+    fraction = {"⅓": "1/3", "⅔": "2/3"}.get(third or "", third or "")
+    return Size(text, "EU" + _number(number.replace(",", ".")) + fraction, "eu")
+
+
 def parse_size(raw: str | None) -> Size:
     """Normalise a printed size: `10`, `US 10.5`, `10.5W`, `2.5Y`, `10C`, `12W / 10.5M`, `EU 44`, `L`."""
     text = (raw or "").strip()
@@ -52,15 +71,17 @@ def parse_size(raw: str | None) -> Size:
     if upper in _MISSING or upper in {"OS", "ONE SIZE", "O/S"}:
         return Size(text, "OS", "os")
     if match := re.fullmatch(r"(?:US )?[\d.]+ ?W ?/ ?(?:US )?([\d.]+) ?M", upper):
-        return Size(text, _number(match[1]), "us-m")
+        return Size(text, _men(match[1], text), "us-m")
+    if (match := re.fullmatch(_BARE_EU, upper)) and float(match[1].replace(",", ".")) >= EU_FROM:
+        return _eu(text, match[1], match[2])  # a German spreadsheet's `42`: no US size is that big
     if match := re.fullmatch(r"(?:US )?(?:M ?)?([\d.]+)(?: ?(?:M|MEN|MENS|US M))?", upper):
-        return Size(text, _number(match[1]), "us-m")
+        return Size(text, _men(match[1], text), "us-m")
     if match := re.fullmatch(r"(?:US )?(?:W ?)?([\d.]+) ?(W|Y|C|K|GS|PS|TD)", upper):
         suffix = {"GS": "Y", "PS": "C", "TD": "C", "K": "C"}.get(match[2], match[2])
         system = {"W": "us-w", "Y": "us-y", "C": "us-c"}[suffix]
         return Size(text, _number(match[1]) + suffix, system)
-    if match := re.fullmatch(r"EU ?([\d.]+)(?: ?([1-2]/3))?", upper):
-        return Size(text, "EU" + _number(match[1]) + (match[2] or ""), "eu")
+    if match := re.fullmatch(r"EU ?([\d.,]+)(?: ?([12]/3|⅓|⅔))?", upper):
+        return _eu(text, match[1], match[2])
     if match := re.fullmatch(r"UK ?([\d.]+)", upper):
         return Size(text, "UK" + _number(match[1]), "uk")
     if match := re.fullmatch(r"(\d{2})(?: ?- ?|/)(\d{2})", upper):

@@ -22,6 +22,13 @@ from soleflip_cli.catalog import SizeError, normalise_sku, parse_size
         ("N/A", "OS", "os"),
         ("EU 44", "EU44", "eu"),
         ("UK 8.5", "UK8.5", "uk"),
+        ("42", "EU42", "eu"),  # a German spreadsheet's size: no US men's size is that big
+        ("24.5", "24.5", "us-m"),
+        ("44,5", "EU44.5", "eu"),
+        ("EU 44,5", "EU44.5", "eu"),
+        ("44 2/3", "EU442/3", "eu"),
+        ("44⅔", "EU442/3", "eu"),
+        ("EU 44 2/3", "EU442/3", "eu"),
     ],
 )
 def test_sizes(raw: str, norm: str, system: str) -> None:
@@ -29,7 +36,7 @@ def test_sizes(raw: str, norm: str, system: str) -> None:
     assert (size.raw, size.norm, size.system) == (raw, norm, system)
 
 
-@pytest.mark.parametrize("raw", ["banana", "10.3", "0", "99"])
+@pytest.mark.parametrize("raw", ["banana", "10.3", "0", "99", "US 42", "42M"])
 def test_unknown_sizes(raw: str) -> None:
     with pytest.raises(SizeError):
         parse_size(raw)
