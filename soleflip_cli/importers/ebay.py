@@ -40,6 +40,7 @@ FEES = (
     ("Deposit processing fee", "processing"),
 )
 LINE_KINDS = {"shipping label": "shipping", "refund": "refund"}
+BUYER_SHIPPING = "Shipping paid by the buyer"
 # Order-level cells that a multi-item order's item rows may leave blank (taken from its summary row).
 CARRIED = ("Sale Date", "Ship To Country", "Post To Country", "Buyer Country")
 _FOOTER = re.compile(r"record\(s\) downloaded|^seller id\b", re.IGNORECASE)
@@ -204,6 +205,11 @@ def _transaction(
     if cells.errors or kind is None or occurred is None:
         return None
     order, item = cells.text("Order number"), cells.text("Item ID")
+    shipping = cells.money("Shipping and handling", negative=True)
+    if kind.casefold() == "order" and shipping is not None and shipping[0]:
+        # What the buyer paid for shipping is in the net amount but not in the sale's price (Sold
+        # For): a credit line, so the fee lines explain price - payout (the label is its own line).
+        fees.append(FeeLine(BUYER_SHIPPING, "shipping", -shipping[0]))
     if kind.casefold() != "order" and order and net is not None and net[0]:
         # A refund, shipping label or extra fee of an order: its net amount is a cost of the sale. A
         # refund usually credits fees back (positive fee cells): those are lines of their own, so the

@@ -108,7 +108,8 @@ def attach_payments(session: Session, platform: str) -> int:
 
     A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
     label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
-    a line without an item goes to the order's first sale. Sales are keyed `order:item`. Refunds
+    a line without an item (a label) is shared by the order's pairs, a refund of no item goes to
+    the order's first sale. Sales are keyed `order:item`. Refunds
     that cover a sale's price make it refunded (see _refund_status).
     """
     pending = set(
@@ -153,8 +154,10 @@ def attach_payments(session: Session, platform: str) -> int:
             sales = by_order[str(line.order_number)]
             if line.item_id:
                 found = [(sale_id, price) for _, sale_id, price in sorted(sales.get(line.item_id, []))]
-            else:
-                found = [min((sale_id, price) for units in sales.values() for _, sale_id, price in units)]
+            else:  # the order's: shared by its pairs (a refund of no item: its first sale)
+                found = sorted((sale_id, price) for units in sales.values() for _, sale_id, price in units)
+                if any(f.get("kind") == "refund" for f in json.loads(line.fee_lines or "[]")):
+                    found = found[:1]
             if not found:
                 continue
             _share(line, found, totals)

@@ -90,6 +90,7 @@ def test_transactions_report() -> None:
         FeeLine("Final Value Fee - fixed", "transaction", Decimal("0.40")),
         FeeLine("Final Value Fee - variable", "transaction", Decimal("17.56")),
         FeeLine("Regulatory operating fee", "other", Decimal("0.28")),
+        FeeLine("Shipping paid by the buyer", "shipping", Decimal("-14.00")),  # in the net, not the price
     )
     assert order.payout_date == datetime(2026, 9, 5, tzinfo=UTC)
     assert lines[1].fees == (FeeLine("Shipping label", "shipping", Decimal("12.50")),)

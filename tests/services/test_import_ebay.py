@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,10 +15,11 @@ from soleflip_cli.services.import_ import import_file
 from tests.importers.conftest import FIXTURES
 
 ORDERS, PAYMENTS = FIXTURES / "ebay-orders.csv", FIXTURES / "ebay-transactions.csv"
+# (payout, fees, fee lines): fees are price - payout, the buyer's shipping a credit line of its own.
 EXPECTED = {
-    "12-11111-11111:110000000001": (Decimal("118.26"), Decimal("30.74"), 4),
-    "12-22222-22222:110000000002": (Decimal("170.90"), Decimal("89.10"), 3),
-    "12-22222-22222:110000000003": (Decimal("929.60"), Decimal("80.40"), 2),
+    "12-11111-11111:110000000001": (Decimal("118.26"), Decimal("16.74"), 5),
+    "12-22222-22222:110000000002": (Decimal("170.90"), Decimal("79.10"), 4),
+    "12-22222-22222:110000000003": (Decimal("929.60"), Decimal("70.40"), 3),
 }
 
 
@@ -50,3 +52,21 @@ def test_changed_order_line_keeps_its_fees(session: Session, tmp_path: object) -
     result = import_file(session, path, options=ImportOptions())
     assert (result.updated, result.unchanged, result.attached) == (1, 2, 1)
     assert _sales(session) == EXPECTED
+
+
+LABEL = (
+    '"Sep 11, 2026",Shipping label,12-22222-22222,--,--,--,--,--,--,--,-18.40,USD,--,--,--,--,--,--,--,--,'
+    "--,--,--,--,--,--,--,--,--,--,--,--,--,--,--,USD,--,--,USPS Priority Mail\n"
+)
+
+
+def test_an_order_label_is_shared_by_the_orders_items(session: Session, tmp_path: Path) -> None:
+    """A label has no item: it is shared by the order's two items instead of all charged to the first."""
+    text = PAYMENTS.read_text(encoding="utf-8-sig")
+    path = tmp_path / "payments.csv"
+    path.write_text(text.replace('"Sep 20, 2026",Refund', LABEL + '"Sep 20, 2026",Refund'), encoding="utf-8")
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, path, options=ImportOptions())
+    sales = _sales(session)
+    assert sales["12-22222-22222:110000000002"] == (Decimal("161.70"), Decimal("88.30"), 5)  # 170.90 - 9.20
+    assert sales["12-22222-22222:110000000003"] == (Decimal("920.40"), Decimal("79.60"), 4)  # 929.60 - 9.20

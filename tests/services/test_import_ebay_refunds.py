@@ -79,9 +79,9 @@ def test_one_pair_of_three_refunded_is_refunded_alone(session: Session, tmp_path
     session.expire_all()
     sales = session.scalars(select(Sale).where(Sale.external_id.startswith(LINE)).order_by(Sale.external_id))
     assert [(s.external_id, s.status, s.fees_total) for s in sales] == [
-        (LINE, "completed", Decimal("13.04")),  # the order line's fees 39.10, shared
-        (f"{LINE} (pair 2)", "completed", Decimal("13.03")),
-        (f"{LINE} (pair 3)", "refunded", Decimal("273.03")),  # and the whole refund
+        (LINE, "completed", Decimal("9.70")),  # the order line's fees 39.10 less shipping 10.00, shared
+        (f"{LINE} (pair 2)", "completed", Decimal("9.70")),
+        (f"{LINE} (pair 3)", "refunded", Decimal("269.70")),  # and the whole refund
     ]
 
 
@@ -109,7 +109,7 @@ def test_a_full_refund_that_credits_the_fees_back_is_a_refund(session: Session, 
     import_file(session, _credited(tmp_path), options=ImportOptions())
     assert _state(session) == ("refunded", None, "in_stock")
     sale = session.scalars(select(Sale).where(Sale.external_id == LINE)).one()
-    assert (sale.payout, sale.fees_total) == (Decimal("0.00"), Decimal("260.00"))
+    assert (sale.payout, sale.fees_total) == (Decimal("0.00"), Decimal("250.00"))  # price - payout
     lines = sorted((f.name, f.amount) for f in sale.fees)
     assert lines == [
         ("Final Value Fee - fixed", Decimal("-0.40")),  # credited back
@@ -117,6 +117,7 @@ def test_a_full_refund_that_credits_the_fees_back_is_a_refund(session: Session, 
         ("Final Value Fee - variable", Decimal("-38.70")),
         ("Final Value Fee - variable", Decimal("38.70")),
         ("Refund", Decimal("260.00")),  # the price and its shipping
+        ("Shipping paid by the buyer", Decimal("-10.00")),
     ]
 
 

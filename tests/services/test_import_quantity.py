@@ -49,11 +49,12 @@ def test_each_pair_of_a_line_is_a_sale_with_its_own_pair_and_share(
     import_file(session, purchases, options=ImportOptions())
     for path in (orders, payments) if orders_first else (payments, orders):
         import_file(session, path, options=ImportOptions())
-    # The order line's net 130.76 and fees 0.40 + 17.56 + 0.28 are halved; the order's shipping
-    # label (12.50, no item) goes to its first sale. Each sale takes its own pair, oldest first.
+    # The order line's net 130.76, its fees 0.40 + 17.56 + 0.28 and the buyer's shipping -14.00 are
+    # halved, and so is the order's shipping label (12.50, no item). Each sale takes its own pair,
+    # oldest first.
     assert _line_sales(session) == [
-        (LINE, Decimal("135.00"), Decimal("52.88"), Decimal("21.62"), 1, Decimal("60.00")),
-        (f"{LINE} (pair 2)", Decimal("135.00"), Decimal("65.38"), Decimal("9.12"), 1, Decimal("65.00")),
+        (LINE, Decimal("135.00"), Decimal("59.13"), Decimal("8.37"), 1, Decimal("60.00")),
+        (f"{LINE} (pair 2)", Decimal("135.00"), Decimal("59.13"), Decimal("8.37"), 1, Decimal("65.00")),
     ]
     stock = session.scalars(select(InventoryItem.status).order_by(InventoryItem.purchase_price)).all()
     assert stock == ["sold", "sold", "in_stock"]
