@@ -29,7 +29,8 @@ RULES = (
     "cover only sales matched to a pair; the rest are counted in no_cost_basis (never costed at zero). "
     "Sales with neither a payout nor fees recorded (a generic CSV without fee columns, say) count in "
     "no_fee_data: their payout is taken as the sale price. Alias exports carry no fees: import gives them "
-    "the fee schedule's lines, marked (estimated). Periods are UTC calendar days."
+    "the fee schedule's lines, marked (estimated). `orders` counts sales, one per pair sold (an order "
+    "line of 2 pairs is 2 sales, each with its own cost), as `units` does. Periods are UTC calendar days."
 )
 app = typer.Typer(help="Profit reports a reseller can file taxes with. " + RULES, no_args_is_help=True)
 

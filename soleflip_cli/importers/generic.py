@@ -58,6 +58,7 @@ PURCHASE_FIELDS = (
 )
 FEES = "Fees"
 ADJUSTMENT = "Unlisted fees (price - payout)"
+VOIDED = {"voided": "cancelled"}
 # Fields of a whole order, which a multi-row order may give on its first row only (see _OrderLines).
 ORDER_FIELDS = frozenset({"sold_at", "currency", "status", "buyer_country", "payout_date"})
 
@@ -211,8 +212,14 @@ class GenericImporter:
             payout=payout[0] if payout else (price[0] - fees[0] if fees else None),
             payout_date=paid,
             buyer_country=text("buyer_country"),
-            status=(text("status") or "completed").casefold(),
+            status=_status(text("status")),
         )
+
+
+def _status(value: str | None) -> str:
+    """A sale's status; a payment voided before capture (Shopify's `voided`) is a cancelled sale."""
+    status = (value or "completed").casefold()
+    return VOIDED.get(status, status)
 
 
 class _OrderLines:

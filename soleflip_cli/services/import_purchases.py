@@ -29,7 +29,9 @@ class PurchasesWriter(ChunkWriter):
         self.session = session
         self.batch_id = batch_id
         self.cache = ProductCache(session)
-        self.suppliers: dict[str, int] = {}
+        self.suppliers: dict[str, int] = {}  # a reseller's few suppliers, by _supplier_key
+        for name, ident in session.execute(select(Supplier.name, Supplier.id).order_by(Supplier.id)):
+            self.suppliers.setdefault(_supplier_key(name), ident)
         self.variants: set[int] = set()
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
@@ -41,7 +43,7 @@ class PurchasesWriter(ChunkWriter):
             return
         specs = [(ProductSpec(sku=r.sku, name=r.name), r.size) for r in chunk]
         self.cache.prepare(specs)
-        self._ensure_suppliers({r.supplier for r in chunk if r.supplier})
+        self._ensure_suppliers([r.supplier for r in chunk if r.supplier])
         existing = self._existing([f"{r.key}#1" for r in chunk])
         new_pairs: list[dict[str, Any]] = []
         for record, (spec, size) in zip(chunk, specs, strict=True):
@@ -68,7 +70,7 @@ class PurchasesWriter(ChunkWriter):
             "purchase_price": record.cost,
             "purchase_currency": record.currency,
             "purchase_date": record.purchase_date,
-            "supplier_id": self.suppliers.get(record.supplier) if record.supplier else None,
+            "supplier_id": self.suppliers.get(_supplier_key(record.supplier)) if record.supplier else None,
             "location": record.location,
             "condition": record.condition,
             "box_condition": record.box_condition,
@@ -115,20 +117,19 @@ class PurchasesWriter(ChunkWriter):
         missing = [n for n in range(1, record.quantity + 1) if n not in numbers]
         return _pairs(record, values, missing)
 
-    def _ensure_suppliers(self, names: set[str]) -> None:
-        wanted = sorted(n for n in names if n not in self.suppliers)
-        if not wanted:
-            return
-        rows = self.session.execute(select(Supplier.name, Supplier.id).where(Supplier.name.in_(wanted)))
-        self.suppliers.update(dict(rows.all()))
-        missing = [n for n in wanted if n not in self.suppliers]
-        if missing:
+    def _ensure_suppliers(self, names: list[str]) -> None:
+        """Suppliers by name in any case (`Zalando`, `ZALANDO`: one); a new one is created as first spelt."""
+        firsts: dict[str, str] = {}
+        for name in names:  # in the file's order
+            if (key := _supplier_key(name)) not in self.suppliers:
+                firsts.setdefault(key, name)
+        if firsts:
+            spelt = sorted(firsts.values())
             self.session.execute(
-                insert(Supplier),
-                [{"name": n, "created_at": utcnow(), "updated_at": utcnow()} for n in missing],
+                insert(Supplier), [{"name": n, "created_at": utcnow(), "updated_at": utcnow()} for n in spelt]
             )
-            rows = self.session.execute(select(Supplier.name, Supplier.id).where(Supplier.name.in_(missing)))
-            self.suppliers.update(dict(rows.all()))
+            rows = self.session.execute(select(Supplier.name, Supplier.id).where(Supplier.name.in_(spelt)))
+            self.suppliers.update((_supplier_key(name), ident) for name, ident in rows)
 
     def finish(self) -> Counts:
         """Let earlier sales without a pair consume the new stock (FIFO), then report the counts."""
@@ -166,3 +167,8 @@ def _kept_warning(record: PurchaseRecord, pairs: Sequence[tuple[int, str]]) -> s
         f"line {record.line}: quantity {record.quantity}, but {len(pairs)} more pair(s) of this row "
         f"stay: {shown}; sold, returned, consigned and personal pairs are never removed by an import"
     )
+
+
+def _supplier_key(name: str) -> str:
+    """A supplier's name as compared: case and surrounding blanks do not count."""
+    return " ".join(name.casefold().split())

@@ -198,3 +198,13 @@ def test_order_lines_need_an_order_column() -> None:
         GenericImporter(
             "shop", ORDER_LINES.model_copy(update={"columns": columns}), base_currency="USD", today=None
         )
+
+
+def test_a_voided_payment_is_a_cancelled_sale(write: Callable[..., Path]) -> None:
+    log = MappingSettings(
+        target="sales", columns={"sold_at": "Date", "sku": "SKU", "sale_price": "Price", "status": "Status"}
+    )
+    text = "Date,SKU,Price,Status\n2024-05-01,DD1391-100,150,paid\n2024-05-02,DD1391-100,150,Voided\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    assert errors == [] and [r.status for r in records if isinstance(r, SaleRecord)] == ["paid", "cancelled"]

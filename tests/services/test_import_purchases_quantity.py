@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions
-from soleflip_cli.models import InventoryItem
+from soleflip_cli.models import InventoryItem, Supplier
 from soleflip_cli.services.import_ import ImportResult, import_file
 from soleflip_cli.services.inventory import plan_removal, remove_pairs
 
@@ -96,3 +96,16 @@ def test_a_column_no_field_reads_is_a_warning(run: Import) -> None:
     """`shelf` for `location`: the pairs are imported, the column is named as left out."""
     result = run(text="sku,size,cost,purchase_date,shelf\nDD1391-100,10,100,2024-01-01,B2\n")
     assert (result.inserted, result.warnings) == (1, ("column(s) not read, left out: 'shelf'",))
+
+
+def test_a_supplier_is_one_whatever_the_case(run: Import, session: Session) -> None:
+    text = (
+        "sku,size,cost,purchase_date,supplier\n"
+        "DD1391-100,10,100,2024-01-01,Zalando\n"
+        "DD1391-100,10,100,2024-01-02,zalando \n"
+        "DD1391-100,10,100,2024-01-03,ZALANDO\n"
+    )
+    assert run(text=text).inserted == 3
+    assert session.scalars(select(Supplier.name)).all() == ["Zalando"]
+    pairs = session.scalars(select(InventoryItem.supplier_id)).all()
+    assert len(pairs) == 3 and len(set(pairs)) == 1
