@@ -155,6 +155,7 @@ def test_history(cli: Cli) -> None:
         "inserted": 5,
     }
     assert len(batch["sha256"]) == 64 and batch["finished_at"].endswith("Z")
+    assert batch["exported_at"] is None  # the fixture's name carries no export time
 
 
 def test_concurrent_import_exits_5(cli: Cli, db_url: str) -> None:

@@ -54,6 +54,7 @@ class BatchSummary:
     sha256: str
     started_at: datetime
     finished_at: datetime | None
+    exported_at: datetime | None  # when the file was exported, if its name says so
 
 
 def start_batch(
@@ -119,6 +120,7 @@ def list_batches(session: Session, *, limit: int = 50) -> list[BatchSummary]:
             sha256=b.sha256,
             started_at=b.started_at,
             finished_at=b.finished_at,
+            exported_at=b.exported_at,
         )
         for b in batches
     ]

@@ -13,6 +13,7 @@ from soleflip_cli.importers import ImportOptions
 from soleflip_cli.importers.stockx import StockXImporter
 from soleflip_cli.models import ImportBatch, Sale
 from soleflip_cli.services.import_ import ImportResult, import_file
+from soleflip_cli.services.import_batches import list_batches
 from tests.importers.conftest import FIXTURES
 
 ORDER = "70000002-70000002"  # payout 30.65 in the fixture
@@ -81,3 +82,9 @@ def test_without_export_times_the_last_file_imported_wins(session: Session, tmp_
     older = _run(session, _export(tmp_path, JUNE))
     assert older.updated == 1
     assert _payout(session) == Decimal("30.65")
+
+
+def test_import_history_shows_the_export_time(session: Session, tmp_path: Path) -> None:
+    _run(session, _export(tmp_path, JUNE))
+    [batch] = list_batches(session)
+    assert batch.exported_at == datetime(2025, 7, 1, tzinfo=UTC)
