@@ -1,13 +1,16 @@
-"""Migration 0006: market_sales' unique key leads with row_key ("C" collation on PostgreSQL), rows kept."""
+"""Migrations 0006 (market_sales' unique key leads with row_key, "C" collation on PostgreSQL) and 0007."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, inspect, text
 
 from soleflip_cli import db
+from soleflip_cli.importers import ImportOptions, choose, reading
+from soleflip_cli.importers.base import MarketSaleRecord
 from soleflip_cli.services.import_ import import_file
 from tests.dbtools_data import scratch_database
 
@@ -49,8 +52,7 @@ def test_upgrade_keeps_rows_and_reorders_the_key(kind: str, tmp_path: Path) -> N
         engine = db.make_engine(url)
         db.upgrade(engine, "0005_sale_cost_copy")
         assert _key(engine) == ("constraint", ["source", "row_key"], None)
-        with db.session_scope(engine) as session:
-            assert import_file(session, csv_file, fmt="contest").inserted == 2
+        _store_as_at_0005(engine, csv_file)
         db.upgrade(engine)
         assert _key(engine) == ("index", ["row_key", "source"], "C" if kind == "postgres" else None)
         with db.session_scope(engine) as session:  # the same rows again: found under the new key
@@ -63,6 +65,37 @@ def test_upgrade_keeps_rows_and_reorders_the_key(kind: str, tmp_path: Path) -> N
         engine.dispose()
 
 
+def _store_as_at_0005(engine: Engine, csv_file: Path) -> None:
+    """The file's market sales as an import stored them at 0005 (the code of today wants later columns)."""
+    source = reading.prepare(csv_file, csv_file.name)
+    importer, rows = choose(source, "contest", None, ImportOptions())
+    records = [r for r in importer.parse(rows) if isinstance(r, MarketSaleRecord)]
+    now = datetime.now(UTC).isoformat()
+    with engine.begin() as conn:
+        for r in records:
+            product = conn.execute(
+                text(
+                    "INSERT INTO products (product_key, name, created_at, updated_at) "
+                    "VALUES (:key, :name, :now, :now) RETURNING id"
+                ),
+                {"key": f"name:{r.name.casefold()}", "name": r.name, "now": now},
+            ).scalar_one()
+            conn.execute(
+                text(
+                    "INSERT INTO market_sales (source, row_key, product_id, sale_date, sale_price, currency) "
+                    "VALUES ('stockx-contest', :key, :product, :day, :price, :currency)"
+                ),
+                {
+                    "key": r.row_key,
+                    "product": product,
+                    "day": r.sale_date.isoformat(),
+                    "price": str(r.sale_price),
+                    "currency": r.currency,
+                },
+            )
+    assert len(records) == 2
+
+
 def _downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
@@ -72,3 +105,29 @@ def _downgrade(engine: Engine, revision: str) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_0007_adds_the_export_time_and_goes_back(kind: str, tmp_path: Path) -> None:
+    """Batches stored before keep their rows (no export time known); downgrading drops the column."""
+    with scratch_database(kind, tmp_path) as url:
+        engine = db.make_engine(url)
+        db.upgrade(engine, "0006_market_sales_key_order")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO import_batches (file_name, sha256, format, target, status, rows, inserted, "
+                    "updated, unchanged, rejected, started_at) "
+                    "VALUES ('old.csv', :sha, 'stockx', 'sales', 'done', 0, 0, 0, 0, 0, :now)"
+                ),
+                {"sha": "0" * 64, "now": datetime.now(UTC).isoformat()},
+            )
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT file_name, exported_at FROM import_batches")).one() == (
+                "old.csv",
+                None,
+            )
+        _downgrade(engine, "0006_market_sales_key_order")
+        assert "exported_at" not in {c["name"] for c in inspect(engine).get_columns("import_batches")}
+        engine.dispose()
