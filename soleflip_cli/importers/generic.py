@@ -197,19 +197,20 @@ class GenericImporter:
         if external is None:
             size = text("size")
             external = "row:" + occurrences.key(digest(sold_at.isoformat(), sku, size, name))
+        line = price[0] * quantity if self.mapping.price_per == "pair" else price[0]  # the line's price
         return SaleRecord(
             line=cells.line,
             platform=self.mapping.platform.casefold(),
             external_id=external,
             sold_at=sold_at,
-            sale_price=price[0] * quantity if self.mapping.price_per == "pair" else price[0],
+            sale_price=line,
             currency=currency or self.default_currency,
             item_name=name,
             sku=sku,
             size=text("size"),
             quantity=quantity,
-            fees=_fee_lines(price[0], fees[0] if fees else None, payout[0] if payout else None),
-            payout=payout[0] if payout else (price[0] - fees[0] if fees else None),
+            fees=_fee_lines(line, fees[0] if fees else None, payout[0] if payout else None),
+            payout=payout[0] if payout else (line - fees[0] if fees else None),
             payout_date=paid,
             buyer_country=text("buyer_country"),
             status=_status(text("status")),

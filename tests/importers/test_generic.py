@@ -144,6 +144,36 @@ def test_a_price_column_is_one_pairs_unless_the_mapping_says_line(
     [sale] = [r for r in records if isinstance(r, SaleRecord)]
     assert errors == [] and sale.quantity == 2 and sale.payout == Decimal("1230.00")
     assert [u.sale_price for u, _ in units(sale)] == [Decimal(each)] * 2
+    # Fees and payout are the line's: what price - payout leaves unexplained is an adjustment line.
+    assert [(f.name, f.amount) for f in sale.fees] == (
+        [("Fees", Decimal("20.00"))]
+        if price_per == "pair"
+        else [("Fees", Decimal("20.00")), ("Unlisted fees (price - payout)", Decimal("-625.00"))]
+    )
+
+
+def test_fees_of_a_line_of_several_pairs_give_its_payout(write: Callable[..., Path]) -> None:
+    """Price 100 a pair, 3 pairs, fees 30 for the line: payout 270, not 100 - 30."""
+    log = MappingSettings(
+        target="sales",
+        columns={
+            "sold_at": "Date",
+            "sku": "SKU",
+            "sale_price": "Price",
+            "quantity": "Qty",
+            "fees_total": "Fees",
+        },
+    )
+    text = "Date,SKU,Price,Qty,Fees\n2024-05-01,DD1391-100,100,3,30\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    [sale] = [r for r in records if isinstance(r, SaleRecord)]
+    assert errors == [] and (sale.sale_price, sale.fees_total, sale.payout) == (
+        Decimal("300.00"),
+        Decimal("30.00"),
+        Decimal("270.00"),
+    )
+    assert [(u.sale_price, u.payout) for u, _ in units(sale)] == [(Decimal("100.00"), Decimal("90.00"))] * 3
 
 
 SHOPIFY_ORDERS = (
