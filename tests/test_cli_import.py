@@ -92,7 +92,7 @@ def test_bad_rows_exit_3_with_errors_and_nothing_written(cli: Cli, tmp_path: Pat
     skipped = cli("import", "csv", str(bad), "--skip-bad-rows", "--json")
     assert skipped.exit_code == ExitCode.FINDINGS
     assert (json.loads(skipped.stdout)["inserted"], json.loads(skipped.stdout)["rejected"]) == (25, 25)
-    assert _flat(skipped.stderr) == f"Error: {bad}: 25 bad rows skipped, the good rows were imported"
+    assert _flat(skipped.stderr) == f"Warning: {bad}: 25 bad rows skipped, the good rows were imported"
 
 
 def test_dry_run(cli: Cli) -> None:

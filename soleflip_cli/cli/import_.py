@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from soleflip_cli import render
 from soleflip_cli.cli._common import (
     FormatOption,
     JsonOption,
@@ -112,7 +113,6 @@ def import_csv(
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
-    from soleflip_cli import render
     from soleflip_cli.importers import ImportOptions, check_choice
     from soleflip_cli.services import import_ as service
 
@@ -261,6 +261,10 @@ def _finish(results: list[ImportResult], skip_bad_rows: bool) -> None:
     hints = [r.failure.hint for r in bad if r.failure is not None and r.failure.hint]
     if not skip_bad_rows and any(r.rejected for r in bad):
         hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
+    if all(r.written for r in bad):  # --skip-bad-rows did as asked: a finding (exit 3), not an error
+        for result in bad:
+            render.warn(_problem(result, skip_bad_rows))
+        raise typer.Exit(int(ExitCode.FINDINGS))
     worst = min(bad, key=lambda r: SEVERITY.index(_exit_code(r)))
     kind = type(worst.failure) if worst.failure is not None else FindingsError
     message = "\n".join(_problem(r, skip_bad_rows) for r in bad)
