@@ -12,6 +12,7 @@ from soleflip_cli import db
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import MarketSaleRecord
 from soleflip_cli.services.import_ import import_file
+from soleflip_cli.services.import_batches import list_batches
 from tests.dbtools_data import scratch_database
 
 CONTEST = (
@@ -109,25 +110,30 @@ def _downgrade(engine: Engine, revision: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_0007_adds_the_export_time_and_goes_back(kind: str, tmp_path: Path) -> None:
-    """Batches stored before keep their rows (no export time known); downgrading drops the column."""
+    """A StockX download imported before gets its export time from its name; downgrading drops it."""
+    download = "/home/me/stockx_historical_seller_sales_report_1f08_1767225600000.csv"
+    names = [(download, "stockx"), ("renamed.csv", "stockx"), (download, "purchases")]
     with scratch_database(kind, tmp_path) as url:
         engine = db.make_engine(url)
         db.upgrade(engine, "0006_market_sales_key_order")
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO import_batches (file_name, sha256, format, target, status, rows, inserted, "
-                    "updated, unchanged, rejected, started_at) "
-                    "VALUES ('old.csv', :sha, 'stockx', 'sales', 'done', 0, 0, 0, 0, 0, :now)"
-                ),
-                {"sha": "0" * 64, "now": datetime.now(UTC).isoformat()},
-            )
+            for name, fmt in names:
+                conn.execute(
+                    text(
+                        "INSERT INTO import_batches (file_name, sha256, format, target, status, rows, "
+                        "inserted, updated, unchanged, rejected, started_at) "
+                        "VALUES (:name, :sha, :fmt, 'sales', 'done', 0, 0, 0, 0, 0, :now)"
+                    ),
+                    {"name": name, "fmt": fmt, "sha": "0" * 64, "now": "2026-02-01 10:00:00"},
+                )
         db.upgrade(engine)
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT file_name, exported_at FROM import_batches")).one() == (
-                "old.csv",
-                None,
-            )
+        with db.session_scope(engine) as session:
+            found = [(b.file, b.format, b.exported_at) for b in list_batches(session)][::-1]
+        assert found == [
+            (download, "stockx", datetime(2026, 1, 1, tzinfo=UTC)),
+            ("renamed.csv", "stockx", None),
+            (download, "purchases", None),
+        ]
         _downgrade(engine, "0006_market_sales_key_order")
         assert "exported_at" not in {c["name"] for c in inspect(engine).get_columns("import_batches")}
         engine.dispose()

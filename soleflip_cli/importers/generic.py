@@ -91,6 +91,10 @@ class GenericImporter:
             raise ConfigError(f"{where}: map a column to {', '.join(missing)} (needed for {mapping.target})")
         if self.target == "sales" and not {"sku", "item_name"} & set(mapping.columns):
             raise ConfigError(f"{where}: map a column to sku or item_name")
+        if self.target == "purchases" and (mapping.price_per != "pair" or mapping.order_lines):
+            raise ConfigError(
+                f"[import.mappings.{name}]: price_per and order_lines are for sales (a cost is one pair's)"
+            )
         if mapping.order_lines and "external_id" not in mapping.columns:
             raise ConfigError(f"{where}: order_lines needs a column mapped to external_id (the order)")
         self._purchases = PurchasesImporter(

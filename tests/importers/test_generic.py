@@ -238,3 +238,9 @@ def test_a_voided_payment_is_a_cancelled_sale(write: Callable[..., Path]) -> Non
     options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
     _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
     assert errors == [] and [r.status for r in records if isinstance(r, SaleRecord)] == ["paid", "cancelled"]
+
+
+@pytest.mark.parametrize("setting", [{"price_per": "line"}, {"order_lines": True}])
+def test_sales_only_settings_on_a_purchases_mapping_are_refused(setting: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match="price_per and order_lines are for sales"):
+        GenericImporter("de", GERMAN.model_copy(update=setting), base_currency="EUR", today=None)
