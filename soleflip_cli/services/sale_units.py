@@ -36,7 +36,8 @@ def reserved(external_id: str) -> bool:
 def units(record: SaleRecord) -> list[tuple[SaleRecord, str]]:
     """The line's sales of one pair each, with the content hash each is stored with.
 
-    Money (price, payout, VAT, each fee) is shared to the cent, the first pair taking the rest. A
+    Money (price, payout, VAT, each fee) is shared to the cent, the first pair taking the rest (a
+    pair's payout is its price less its fees when the line's fees explain its payout). A
     pair's hash covers the whole line, so a change of the line's quantity changes every pair's.
     """
     count = record.quantity
@@ -48,8 +49,11 @@ def units(record: SaleRecord) -> list[tuple[SaleRecord, str]]:
         return [None] * count if amount is None else list(split(amount, count, currency))
 
     prices = split(record.sale_price, count, currency)
-    payouts, vats = shares(record.payout), shares(record.vat_amount)
     fees = [(f, split(f.amount, count, currency)) for f in record.fees]
+    payouts, vats = shares(record.payout), shares(record.vat_amount)
+    if fees and record.payout == record.sale_price - sum(f.amount for f in record.fees):
+        # The fee lines explain price - payout: so do each pair's (its payout is its price less its fees).
+        payouts = [prices[n] - sum((amounts[n] for _, amounts in fees), Decimal(0)) for n in range(count)]
     return [
         (
             replace(

@@ -244,3 +244,28 @@ def test_a_voided_payment_is_a_cancelled_sale(write: Callable[..., Path]) -> Non
 def test_sales_only_settings_on_a_purchases_mapping_are_refused(setting: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match="price_per and order_lines are for sales"):
         GenericImporter("de", GERMAN.model_copy(update=setting), base_currency="EUR", today=None)
+
+
+def test_each_pair_of_a_line_keeps_price_less_fees_equal_to_its_payout(write: Callable[..., Path]) -> None:
+    """3 x 100 with fees 10: fee shares 3.34/3.33/3.33 and payouts 96.66/96.67/96.67, no stray cent."""
+    log = MappingSettings(
+        target="sales",
+        columns={
+            "sold_at": "Date",
+            "sku": "SKU",
+            "sale_price": "Price",
+            "quantity": "Qty",
+            "fees_total": "Fees",
+        },
+    )
+    text = "Date,SKU,Price,Qty,Fees\n2024-05-01,DD1391-100,100,3,10\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
+    _, records, _ = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    [sale] = [r for r in records if isinstance(r, SaleRecord)]
+    pairs = [u for u, _ in units(sale)]
+    assert [(p.sale_price, p.fees_total, p.payout) for p in pairs] == [
+        (Decimal("100.00"), Decimal("3.34"), Decimal("96.66")),
+        (Decimal("100.00"), Decimal("3.33"), Decimal("96.67")),
+        (Decimal("100.00"), Decimal("3.33"), Decimal("96.67")),
+    ]
+    assert sum((p.payout or Decimal(0) for p in pairs), Decimal(0)) == sale.payout == Decimal("290.00")
