@@ -92,7 +92,16 @@ def test_bad_rows_exit_3_with_errors_and_nothing_written(cli: Cli, tmp_path: Pat
     skipped = cli("import", "csv", str(bad), "--skip-bad-rows", "--json")
     assert skipped.exit_code == ExitCode.FINDINGS
     assert (json.loads(skipped.stdout)["inserted"], json.loads(skipped.stdout)["rejected"]) == (25, 25)
-    assert _flat(skipped.stderr) == f"Warning: {bad}: 25 bad rows skipped, the good rows were imported"
+    assert _flat(skipped.stderr) == f"Warning: {bad}: 25 bad rows skipped, the 25 good rows were imported"
+
+
+def test_skip_bad_rows_with_no_good_row_is_an_error(cli: Cli, tmp_path: Path) -> None:
+    """Nothing imported is no 'Warning: the good rows were imported', even with --skip-bad-rows."""
+    path = tmp_path / "all-bad.csv"
+    path.write_text("sku,size,cost,purchase_date\nDD1391-100,banana,110,2024-03-01\n", encoding="utf-8")
+    result = cli("import", "csv", str(path), "--skip-bad-rows")
+    assert result.exit_code == ExitCode.FINDINGS
+    assert _flat(result.stderr).endswith(f"Error: {path}: all 1 rows are bad; nothing was imported from it")
 
 
 def test_dry_run(cli: Cli) -> None:

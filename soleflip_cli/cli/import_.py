@@ -261,7 +261,7 @@ def _finish(results: list[ImportResult], skip_bad_rows: bool) -> None:
     hints = [r.failure.hint for r in bad if r.failure is not None and r.failure.hint]
     if not skip_bad_rows and any(r.rejected for r in bad):
         hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
-    if all(r.written for r in bad):  # --skip-bad-rows did as asked: a finding (exit 3), not an error
+    if all(_imported_good_rows(r) for r in bad):  # --skip-bad-rows as asked: a finding (exit 3)
         for result in bad:
             render.warn(_problem(result, skip_bad_rows))
         raise typer.Exit(int(ExitCode.FINDINGS))
@@ -276,12 +276,20 @@ def _exit_code(result: ImportResult) -> ExitCode:
     return result.failure.exit_code if result.failure is not None else ExitCode.FINDINGS
 
 
+def _imported_good_rows(result: ImportResult) -> bool:
+    """Whether the file's good rows were written and only bad rows were left out (--skip-bad-rows)."""
+    return result.written and 0 < result.rejected < result.rows
+
+
 def _problem(result: ImportResult, skip_bad_rows: bool) -> str:
-    if result.written:
-        return f"{result.file}: {result.rejected} bad rows skipped, the good rows were imported"
-    if result.rejected and skip_bad_rows:  # a dry run: nothing is written
+    if _imported_good_rows(result):
+        good = result.rows - result.rejected
+        return f"{result.file}: {result.rejected} bad rows skipped, the {good} good rows were imported"
+    if result.rejected and skip_bad_rows and result.dry_run:
         good = result.rows - result.rejected
         return f"{result.file}: dry run: {good} rows would be imported, {result.rejected} bad rows skipped"
+    if result.rejected and result.rejected == result.rows:
+        return f"{result.file}: all {result.rows} rows are bad; nothing was imported from it"
     if result.rejected:
         return f"{result.file}: {result.rejected} bad rows; nothing was imported from it"
     if result.error_count == 1:  # the file itself (unreadable, empty, binary, its format, a missing column)
