@@ -152,23 +152,26 @@ def test_a_price_column_is_one_pairs_unless_the_mapping_says_line(
     )
 
 
-def test_fees_of_a_line_of_several_pairs_give_its_payout(write: Callable[..., Path]) -> None:
-    """Price 100 a pair, 3 pairs, fees 30 for the line: payout 270, not 100 - 30."""
-    log = MappingSettings(
-        target="sales",
-        columns={
-            "sold_at": "Date",
-            "sku": "SKU",
-            "sale_price": "Price",
-            "quantity": "Qty",
-            "fees_total": "Fees",
-        },
-    )
-    text = "Date,SKU,Price,Qty,Fees\n2024-05-01,DD1391-100,100,3,30\n"
-    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
+QTY_LOG = MappingSettings(
+    target="sales",
+    columns={"sold_at": "Date", "sku": "SKU", "sale_price": "Price", "quantity": "Qty", "fees_total": "Fees"},
+)
+
+
+def _line_sale(write: Callable[..., Path], fees: str) -> SaleRecord:
+    """A cash-log line of 3 pairs at 100 with the line's `fees`."""
+    text = f"Date,SKU,Price,Qty,Fees\n2024-05-01,DD1391-100,100,3,{fees}\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": QTY_LOG})
     _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
     [sale] = [r for r in records if isinstance(r, SaleRecord)]
-    assert errors == [] and (sale.sale_price, sale.fees_total, sale.payout) == (
+    assert errors == []
+    return sale
+
+
+def test_fees_of_a_line_of_several_pairs_give_its_payout(write: Callable[..., Path]) -> None:
+    """Price 100 a pair, 3 pairs, fees 30 for the line: payout 270, not 100 - 30."""
+    sale = _line_sale(write, "30")
+    assert (sale.sale_price, sale.fees_total, sale.payout) == (
         Decimal("300.00"),
         Decimal("30.00"),
         Decimal("270.00"),
@@ -248,20 +251,7 @@ def test_sales_only_settings_on_a_purchases_mapping_are_refused(setting: dict[st
 
 def test_each_pair_of_a_line_keeps_price_less_fees_equal_to_its_payout(write: Callable[..., Path]) -> None:
     """3 x 100 with fees 10: fee shares 3.34/3.33/3.33 and payouts 96.66/96.67/96.67, no stray cent."""
-    log = MappingSettings(
-        target="sales",
-        columns={
-            "sold_at": "Date",
-            "sku": "SKU",
-            "sale_price": "Price",
-            "quantity": "Qty",
-            "fees_total": "Fees",
-        },
-    )
-    text = "Date,SKU,Price,Qty,Fees\n2024-05-01,DD1391-100,100,3,10\n"
-    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": log})
-    _, records, _ = parse_path(write(text), fmt="generic", options=options, mapping="log")
-    [sale] = [r for r in records if isinstance(r, SaleRecord)]
+    sale = _line_sale(write, "10")
     pairs = [u for u, _ in units(sale)]
     assert [(p.sale_price, p.fees_total, p.payout) for p in pairs] == [
         (Decimal("100.00"), Decimal("3.34"), Decimal("96.66")),
