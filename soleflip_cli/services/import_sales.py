@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import Record, SaleRecord
-from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.models import ImportBatch, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import match_sales, release_pairs
@@ -168,10 +168,7 @@ class SalesWriter(ChunkWriter):
         for group in (with_link, without):
             if group:
                 self.session.execute(update(Sale), group)
-        if released:
-            self.session.execute(
-                update(InventoryItem).where(InventoryItem.id.in_(released)).values(status="in_stock")
-            )
+        release_pairs(self.session, released)
         ids = [v["id"] for _, v in changed]
         self.session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids)))
         # Payment lines already applied to these sales are applied again to the new values.
