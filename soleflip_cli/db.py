@@ -82,6 +82,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def absent(url: str) -> bool:
+    """Whether `url` names a SQLite file that does not exist yet (nothing has used the database)."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return False
+    return not Path(database).expanduser().exists()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -260,3 +260,16 @@ def test_missing_required_column_rejects_the_file(cli: Cli, tmp_path: Path) -> N
         f"Error: {no_payout}: column 'Total Gross Amount (Total Payout)': required column is missing; "
         "nothing was imported from it"
     )
+
+
+def test_a_dry_run_before_any_import_leaves_no_database(cli_nodb: Cli) -> None:
+    home = Path(os.environ["SOLEFLIP_HOME"])
+    result = cli_nodb("import", "csv", STOCKX, "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["inserted"] == 5  # counted against an empty database
+    assert not list(home.rglob("*.db")) and not list(home.rglob("*.db-*"))
+    assert "Creating the database schema" not in result.stderr
+    assert cli_nodb("import", "csv", STOCKX, "--json").exit_code == 0  # the real import creates it
+    assert list(home.rglob("*.db"))
+    again = cli_nodb("import", "csv", STOCKX, "--dry-run", "--json")
+    assert json.loads(again.stdout)["unchanged"] == 5  # an existing database is the one dry-run reads

@@ -87,6 +87,23 @@ class AppState:
                 db.ensure_schema(self._engine, render.info)
         return self._engine
 
+    @contextmanager
+    def scratch(self) -> Iterator[None]:
+        """While the block runs, the engine is a throwaway SQLite database, removed afterwards."""
+        import tempfile
+
+        from soleflip_cli import db
+
+        with tempfile.TemporaryDirectory(prefix="soleflip-scratch-") as directory:
+            engine = db.make_engine(f"sqlite:///{directory}/scratch.db")
+            try:
+                db.ensure_schema(engine, lambda _: None)
+                self._engine = engine
+                yield
+            finally:
+                engine.dispose()
+                self._engine = None
+
     def dispose(self) -> None:
         """Close pooled connections."""
         if self._engine is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -85,7 +86,9 @@ def import_csv(
     mapping: Annotated[
         str | None, typer.Option("--mapping", help="Column mapping [import.mappings.NAME] for generic files.")
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count; write nothing (not even a new database).")
+    ] = False,
     skip_bad_rows: Annotated[
         bool, typer.Option("--skip-bad-rows", help="Import the good rows and report the bad (exit 3).")
     ] = False,
@@ -113,6 +116,7 @@ def import_csv(
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
+    from soleflip_cli.db import absent
     from soleflip_cli.importers import ImportOptions, check_choice
     from soleflip_cli.services import import_ as service
 
@@ -133,7 +137,9 @@ def import_csv(
         "skip_bad_rows": skip_bad_rows,
     }
     results: list[ImportResult] = []
-    with writer_lock(app_state.engine(), "import", wait):
+    # A dry run before any import runs on a throwaway database: it leaves no database behind.
+    fresh = dry_run and absent(app_state.database_url())
+    with app_state.scratch() if fresh else nullcontext(), writer_lock(app_state.engine(), "import", wait):
         for item in inputs:
             try:
                 with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
