@@ -135,6 +135,9 @@ def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today
     for column in (PAYOUT, "Total VAT Amount"):
         if cells.raw(column):
             _same_currency(cells, column, currency)
+    if currency is not None:  # a cell's own sign or code must fit (`$200` in a EUR row is an error)
+        money = ("Listing Price", PAYOUT, "Total VAT Amount", *(column for column, _ in FEES))
+        cells.agree(currency, money, "" if currency_column else "a file without a currency column")
     name = cells.text("Item", required=True)
     quantity = cells.count("Quantity")
     if order is None or sold_at is None or listing is None or currency is None or cells.errors:

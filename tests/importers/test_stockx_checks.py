@@ -63,6 +63,32 @@ def test_a_payout_above_the_listing_price_is_a_row_error(write: Write) -> None:
     assert (len(sales), errors) == (4, [(2, PAYOUT, "500", reason)])
 
 
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ("$120", "a $ amount, but the row's currency is EUR"),
+        ("£120", "in GBP, but the row's currency is EUR"),
+        ("USD 120", "in USD, but the row's currency is EUR"),
+    ],
+)
+def test_a_listing_price_in_another_currency_than_its_row_is_a_row_error(
+    write: Write, cell: str, reason: str
+) -> None:
+    sales, errors = _stockx(write, ",120,EUR,105.6,EUR,", f",{cell},EUR,105.6,EUR,")
+    assert (len(sales), errors) == (4, [(2, "Listing Price", cell, reason)])
+
+
+def test_a_listing_price_written_in_its_rows_currency_is_kept(write: Write) -> None:
+    sales, errors = _stockx(write, ",120,EUR,105.6,EUR,", ",€120,EUR,EUR 105.60,EUR,")
+    first = next(s for s in sales if s.line == 2)
+    assert (errors, first.sale_price, first.payout, first.currency) == (
+        [],
+        Decimal("120.00"),
+        Decimal("105.60"),
+        "EUR",
+    )
+
+
 def test_a_payout_equal_to_the_listing_price_has_no_fees(write: Write) -> None:
     sales, errors = _stockx(write, ",120,EUR,105.6,EUR,", ",120,EUR,120,EUR,")
     assert errors == []
