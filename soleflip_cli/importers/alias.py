@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from soleflip_cli.catalog import normalise_sku
+from soleflip_cli.errors import ConfigError
 from soleflip_cli.fees import FEE_KINDS, FeeTerms, apply_terms, fee_terms
 from soleflip_cli.importers.base import FeeLine, Record, RowError, Rows, SaleRecord, Target
 from soleflip_cli.importers.fields import Cells, Columns, data_rows, missing_columns
@@ -68,7 +69,15 @@ class AliasImporter:
                 yield from cells.errors
                 continue
             currency = price[1] or "USD"
-            fees, payout = self.estimate(price[0], currency, sold_at.date())
+            try:
+                fees, payout = self.estimate(price[0], currency, sold_at.date())
+            except ConfigError as exc:
+                if currency == "USD":  # the settings themselves are wrong: the whole file waits for them
+                    raise
+                reason = f"in {currency}, but Alias reports are in US dollars ({exc.message})"
+                cells.reject(PRICE, cells.raw(PRICE), reason)
+                yield from cells.errors
+                continue
             yield SaleRecord(
                 line=cells.line,
                 platform="alias",

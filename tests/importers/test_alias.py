@@ -12,7 +12,7 @@ import pytest
 from soleflip_cli.errors import ConfigError
 from soleflip_cli.fees import compute_fees
 from soleflip_cli.importers import ImportOptions
-from soleflip_cli.importers.alias import AliasImporter
+from soleflip_cli.importers.alias import PRICE, AliasImporter
 from soleflip_cli.importers.base import FeeLine, SaleRecord
 from tests.importers.conftest import FIXTURES, parse_path
 
@@ -71,10 +71,22 @@ def test_a_free_pair_has_no_fees() -> None:
     assert AliasImporter().estimate(D("0.00"), "USD", date(2024, 12, 1)) == ((), None)
 
 
-def test_a_currency_the_schedule_cannot_price_is_a_config_error(write: Callable[..., Path]) -> None:
+def test_a_currency_the_schedule_cannot_price_is_a_row_error(write: Callable[..., Path]) -> None:
     path = write(HEADER + "me,1,DM7866 200,10,X,€399,20/12/24,18/12/24\n")
-    with pytest.raises(ConfigError, match="Alias charges its seller fee in USD; set it in EUR"):
-        parse_path(path)
+    _, records, errors = parse_path(path)
+    reason = "in EUR, but Alias reports are in US dollars (config [fees.alias] key 'seller_fee': "
+    assert records == [] and [(e.line, e.column, e.value) for e in errors] == [(2, PRICE, "€399")]
+    assert errors[0].reason.startswith(reason)
+
+
+def test_wrong_fee_settings_stay_a_config_error_on_dollar_prices(write: Callable[..., Path]) -> None:
+    path = write(HEADER + "me,1,DM7866 200,10,X,399,20/12/24,18/12/24\n")
+    with pytest.raises(ConfigError, match=r"\[fees.alias\] key 'version'"):
+        parse_path(path, options=ImportOptions(fees={"alias": {"version": "1999-01-01"}}))
+
+
+def test_euro_prices_import_with_a_euro_seller_fee(write: Callable[..., Path]) -> None:
+    path = write(HEADER + "me,1,DM7866 200,10,X,€399,20/12/24,18/12/24\n")
     _, records, errors = parse_path(path, options=ImportOptions(fees={"alias": {"seller_fee": "11"}}))
     assert errors == [] and isinstance(sale := records[0], SaleRecord)
     # 399 - 37.91 - 11.00 - 2.9 % of 350.09 (10.15)
