@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -72,6 +73,26 @@ def split(amount: Decimal, parts: int, currency: str = "USD") -> list[Decimal]:
     unit = Decimal(1).scaleb(-minor_digits(currency))
     share = (amount / parts).quantize(unit, rounding=ROUND_DOWN)
     return [amount - share * (parts - 1), *[share] * (parts - 1)]
+
+
+def share_by(amount: Decimal, weights: Sequence[Decimal], currency: str = "USD") -> list[Decimal]:
+    """`amount` shared in proportion to `weights`, exact to the minor unit, adding up to it.
+
+    Cents left over go to the largest remainders (the first of equal ones); equal or unusable
+    weights (none positive, or a negative one) share it as `split` does.
+    """
+    total = sum(weights, Decimal(0))
+    if len(set(weights)) <= 1 or total <= 0 or min(weights) < 0:
+        return split(amount, len(weights), currency)
+    unit = Decimal(1).scaleb(-minor_digits(currency))
+    exact = [amount * weight / total for weight in weights]
+    shares = [value.quantize(unit, rounding=ROUND_DOWN) for value in exact]
+    left = int((amount - sum(shares, Decimal(0))) / unit)  # whole units, of the amount's sign
+    step = unit if left > 0 else -unit
+    order = sorted(range(len(weights)), key=lambda n: -abs(exact[n] - shares[n]))
+    for n in order[: abs(left)]:
+        shares[n] += step
+    return shares
 
 
 def format_amount(amount: Decimal, currency: str = "USD") -> str:

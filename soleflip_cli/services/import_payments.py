@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
-from soleflip_cli.money import split
+from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.matching import match_sales, release_pairs
 from soleflip_cli.services.product_cache import IN_CHUNK
@@ -108,7 +108,7 @@ def attach_payments(session: Session, platform: str) -> int:
 
     A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
     label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
-    a line without an item (a label) is shared by the order's pairs, a refund of no item goes to
+    a line without an item is shared by the order's pairs (see _share), a refund of no item goes to
     the order's first sale. Sales are keyed `order:item`. Refunds
     that cover a sale's price make it refunded (see _refund_status).
     """
@@ -143,6 +143,7 @@ def attach_payments(session: Session, platform: str) -> int:
             PaymentTransaction.order_number,
             PaymentTransaction.item_id,
             PaymentTransaction.net_amount,
+            PaymentTransaction.gross_amount,
             PaymentTransaction.payout_date,
             PaymentTransaction.fee_lines,
             PaymentTransaction.currency,
@@ -172,22 +173,30 @@ def attach_payments(session: Session, platform: str) -> int:
 def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Totals]) -> None:
     """Add a payment line to its sales' totals: shared to the cent among the pairs of a line of several.
 
-    A refund is not shared: it refunds the last pairs first, each up to its price (see refunds_by_pair).
+    An order's proceeds without an item (a line with a gross amount: its fees go with the price)
+    are shared in proportion to the pairs' prices; its other lines (a label) equally. A refund is
+    not shared: it refunds the last pairs first, each up to its price (see refunds_by_pair).
     """
     count, currency = len(sales), line.currency
+    by_price = not line.item_id and bool(line.gross_amount)
+    weights = [price for _, price in sales] if by_price else [Decimal(1)] * count
+
+    def share(amount: Decimal) -> list[Decimal]:
+        return share_by(amount, weights, currency)
+
     lines = json.loads(line.fee_lines or "[]")
     if count > 1 and any(f.get("kind") == "refund" for f in lines):
         fees = [
             (f, refunds_by_pair(Decimal(f["amount"]), [price for _, price in sales]))
             if f.get("kind") == "refund"
-            else (f, split(Decimal(f["amount"]), count, currency))
+            else (f, share(Decimal(f["amount"])))
             for f in lines
         ]
         # Such a line's net amount is minus its lines (see importers.ebay): each pair's, of its shares.
         nets = [-sum((amounts[n] for _, amounts in fees), Decimal(0)) for n in range(count)]
     else:
-        nets = split(line.net_amount or Decimal(0), count, currency)
-        fees = [(f, split(Decimal(f["amount"]), count, currency)) for f in lines]
+        nets = share(line.net_amount or Decimal(0))
+        fees = [(f, share(Decimal(f["amount"]))) for f in lines]
     for n, (sale_id, _) in enumerate(sales):
         total = totals[sale_id]
         total.payout += nets[n]

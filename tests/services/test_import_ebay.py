@@ -70,3 +70,23 @@ def test_an_order_label_is_shared_by_the_orders_items(session: Session, tmp_path
     sales = _sales(session)
     assert sales["12-22222-22222:110000000002"] == (Decimal("161.70"), Decimal("88.30"), 5)  # 170.90 - 9.20
     assert sales["12-22222-22222:110000000003"] == (Decimal("920.40"), Decimal("79.60"), 4)  # 929.60 - 9.20
+
+
+WHOLE_ORDER = (
+    '"Sep 10, 2026",Order,12-22222-22222,--,--,--,--,--,--,--,"1,150.50",USD,"Sep 12, 2026",--,--,--,--,'
+    '--,--,--,--,2,"1,250.00",20.00,--,--,-0.80,-118.70,--,--,--,--,--,--,"1,270.00",USD,--,--,--\n'
+)
+
+
+def test_an_order_line_without_its_items_is_shared_by_their_prices(session: Session, tmp_path: Path) -> None:
+    """One Order line for a whole order of a $250 and a $1,000 pair: each gets its price's share."""
+    kept = PAYMENTS.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    text = "".join(line for line in kept if "12-22222-22222" not in line) + WHOLE_ORDER
+    path = tmp_path / "payments.csv"
+    path.write_text(text, encoding="utf-8")
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, path, options=ImportOptions())
+    sales = _sales(session)
+    # 1,150.50 in 250 : 1,000 (fees: the price less that); a 50:50 split would pay the $250 pair 575.25
+    assert sales["12-22222-22222:110000000002"][:2] == (Decimal("230.10"), Decimal("19.90"))
+    assert sales["12-22222-22222:110000000003"][:2] == (Decimal("920.40"), Decimal("79.60"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.models import InventoryItem, Sale
-from soleflip_cli.money import split
+from soleflip_cli.money import share_by, split
 from soleflip_cli.services.import_ import import_file
 from tests.importers.conftest import FIXTURES
 
@@ -90,6 +90,26 @@ def test_a_line_imported_as_one_sale_before_is_split_on_reimport(session: Sessio
 )
 def test_split_shares_add_up_to_the_amount(amount: str, parts: int, currency: str, shares: list[str]) -> None:
     result = split(Decimal(amount), parts, currency)
+    assert result == [Decimal(s) for s in shares] and sum(result) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("amount", "weights", "currency", "shares"),
+    [
+        ("270.00", ["200", "100"], "USD", ["180.00", "90.00"]),
+        ("100.00", ["1", "1", "1"], "USD", ["33.34", "33.33", "33.33"]),  # equal weights: as split
+        ("10.00", ["1", "2", "3", "4"], "USD", ["1.00", "2.00", "3.00", "4.00"]),
+        ("-18.40", ["250", "1000"], "USD", ["-3.68", "-14.72"]),
+        ("0.05", ["1", "1", "2"], "USD", ["0.01", "0.01", "0.03"]),  # the cent left: the largest remainder
+        ("-0.05", ["2", "1", "2"], "USD", ["-0.02", "-0.01", "-0.02"]),
+        ("1001", ["1", "2"], "JPY", ["334", "667"]),
+        ("9.99", ["0", "0"], "USD", ["5.00", "4.99"]),  # no usable weights: as split
+    ],
+)
+def test_shares_by_weight_add_up_to_the_amount(
+    amount: str, weights: list[str], currency: str, shares: list[str]
+) -> None:
+    result = share_by(Decimal(amount), [Decimal(w) for w in weights], currency)
     assert result == [Decimal(s) for s in shares] and sum(result) == Decimal(amount)
 
 
