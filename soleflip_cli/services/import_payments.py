@@ -17,7 +17,7 @@ from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import match_sales, release_pairs
+from soleflip_cli.services.matching import match_in_order, release_pairs, waiting_for
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -255,22 +255,23 @@ def _refund_status(session: Session, totals: dict[int, _Totals]) -> None:
     """
     refunded: list[int] = []
     released: list[int] = []
-    restored: list[int] = []
+    restored: list[tuple[datetime, int]] = []
     ids = sorted(totals)
     for start in range(0, len(ids), IN_CHUNK):
-        query = select(Sale.id, Sale.sale_price, Sale.status, Sale.inventory_item_id).where(
+        query = select(Sale.id, Sale.sale_price, Sale.status, Sale.inventory_item_id, Sale.sold_at).where(
             Sale.id.in_(ids[start : start + IN_CHUNK])
         )
-        for sale_id, price, status, item_id in session.execute(query):
+        for sale_id, price, status, item_id, sold_at in session.execute(query):
             whole = totals[sale_id].refunded >= price > 0
             if whole and status not in NON_SALES:
                 refunded.append(sale_id)
                 released.extend([item_id] if item_id is not None else [])
             elif not whole and status == REFUNDED:
-                restored.append(sale_id)
+                restored.append((sold_at, sale_id))
     if refunded:
         session.execute(update(Sale), [{"id": i, "status": REFUNDED} for i in refunded])
     release_pairs(session, released)
     if restored:
-        session.execute(update(Sale), [{"id": i, "status": "completed"} for i in restored])
-        match_sales(session, restored)
+        session.execute(update(Sale), [{"id": i, "status": "completed"} for _, i in restored])
+    # A restored sale takes a pair again, and a pair a refund freed goes to a sale waiting for one.
+    match_in_order(session, [*restored, *waiting_for(session, released)])

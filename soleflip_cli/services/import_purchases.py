@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.importers.base import PurchaseRecord, Record
 from soleflip_cli.models import InventoryItem, Sale, Supplier, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.import_sales import match_in_order
+from soleflip_cli.services.matching import match_in_order
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 

@@ -14,7 +14,7 @@ from soleflip_cli.importers.base import Record, SaleRecord
 from soleflip_cli.models import ImportBatch, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
-from soleflip_cli.services.matching import match_sales, release_pairs
+from soleflip_cli.services.matching import match_in_order, release_pairs, waiting_for
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -48,6 +48,7 @@ class SalesWriter(ChunkWriter):
         self.inserted = self.updated = self.unchanged = 0
         self.kept: dict[str, int] = {}  # newer file -> its rows this older file differs from
         self.touched: list[tuple[datetime, int]] = []
+        self.freed: list[int] = []  # pairs given back to stock, for the sales waiting for one
         self.platforms: set[str] = set()
 
     def write(self, records: Sequence[Record]) -> None:
@@ -113,7 +114,9 @@ class SalesWriter(ChunkWriter):
             self.session.execute(
                 update(Sale), [{"id": i, "status": "cancelled", "updated_at": utcnow()} for i, _ in dropped]
             )
-            release_pairs(self.session, [item_id for _, item_id in dropped if item_id is not None])
+            freed = [item_id for _, item_id in dropped if item_id is not None]
+            release_pairs(self.session, freed)
+            self.freed.extend(freed)
             self.updated += len(dropped)
 
     def _existing(self, chunk: Sequence[SaleRecord]) -> dict[tuple[str, str], _Existing]:
@@ -169,6 +172,7 @@ class SalesWriter(ChunkWriter):
             if group:
                 self.session.execute(update(Sale), group)
         release_pairs(self.session, released)
+        self.freed.extend(released)
         ids = [v["id"] for _, v in changed]
         self.session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids)))
         # Payment lines already applied to these sales are applied again to the new values.
@@ -189,20 +193,15 @@ class SalesWriter(ChunkWriter):
             self.session.execute(insert(SaleFee), rows)
 
     def finish(self) -> Counts:
-        """Let the new and changed sales consume pairs in stock (FIFO), then report the counts."""
-        matched = match_in_order(self.session, self.touched)
+        """Let new and changed sales, and those waiting for a pair freed, consume pairs (FIFO); the counts."""
+        waiting = waiting_for(self.session, self.freed)  # a freed pair goes to the oldest sale it fits
+        matched = match_in_order(self.session, [*self.touched, *waiting])
         attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
         warnings = tuple(
             f"{count} row(s) differ from {name}, exported after this file: kept its newer values"
             for name, count in sorted(self.kept.items())
         )
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached, warnings)
-
-
-def match_in_order(session: Session, sales: list[tuple[datetime, int]]) -> int:
-    """match_sales over many sales, in date order and in IN-list sized chunks (FIFO holds across chunks)."""
-    ordered = [sale_id for _, sale_id in sorted(sales)]
-    return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
 
 
 def _values(

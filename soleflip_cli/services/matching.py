@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -123,8 +123,45 @@ def _held(
     return held
 
 
+def match_in_order(session: Session, sales: Iterable[tuple[datetime, int]]) -> int:
+    """match_sales over many sales, in date order and in IN-list sized chunks (FIFO holds across chunks)."""
+    ordered = list(dict.fromkeys(sale_id for _, sale_id in sorted(sales)))
+    return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
+
+
+def waiting_for(session: Session, item_ids: list[int]) -> list[tuple[datetime, int]]:
+    """Sales (sold_at, id) still without a pair of the sizes of these pairs: those a freed pair may go to."""
+    variants: set[int] = set()
+    for start in range(0, len(item_ids), IN_CHUNK):
+        variants.update(
+            session.scalars(
+                select(InventoryItem.variant_id).where(
+                    InventoryItem.id.in_(item_ids[start : start + IN_CHUNK]),
+                    InventoryItem.variant_id.is_not(None),
+                )
+            )
+        )
+    ordered = sorted(variants)
+    waiting: list[tuple[datetime, int]] = []
+    for start in range(0, len(ordered), IN_CHUNK):
+        waiting.extend(
+            (sold_at, sale_id)
+            for sold_at, sale_id in session.execute(
+                select(Sale.sold_at, Sale.id).where(
+                    Sale.variant_id.in_(ordered[start : start + IN_CHUNK]),
+                    Sale.inventory_item_id.is_(None),
+                    Sale.status.not_in(NON_SALES),
+                )
+            )
+        )
+    return waiting
+
+
 def release_pairs(session: Session, item_ids: list[int]) -> None:
-    """Sales that no longer consume these pairs (cancelled, returned, refunded) give them back to stock."""
+    """Sales that no longer consume these pairs (cancelled, returned, refunded) give them back to stock.
+
+    Callers then match the sales still waiting for such a pair (see waiting_for).
+    """
     if not item_ids:
         return
     session.execute(update(Sale).where(Sale.inventory_item_id.in_(item_ids)).values(inventory_item_id=None))

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Listing, Sale, SaleFee, utcnow
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import match_sales, release_pairs
+from soleflip_cli.services.matching import match_in_order, match_sales, release_pairs, waiting_for
 from soleflip_cli.services.sync.progress import PLATFORM, Counts, later, read_cursor, sync_state, write_cursor
 from soleflip_cli.services.sync.refs import CatalogRefs
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -177,15 +177,16 @@ def upsert_orders(
     )
     _replace_fees(session, ids, payouts, by_number)
     released = [
-        existing[row_number][2]
+        item_id
         for row_number in payouts
         if row_number in existing
-        and existing[row_number][2] is not None
+        and (item_id := existing[row_number][2]) is not None
         and (by_number[row_number].status or "").lower() in NON_SALES
     ]
-    release_pairs(session, [i for i in released if i is not None])
+    release_pairs(session, released)
     _take_listed_pairs(session, ids, by_number)
     match_sales(session, ids.values())
+    match_in_order(session, waiting_for(session, released))  # sales still waiting for a pair now freed
     counts.inserted += len(new_rows)
     counts.updated += len(changed_rows)
 

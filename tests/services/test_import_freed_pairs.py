@@ -1,0 +1,83 @@
+"""A pair given back to stock (its sale corrected, cancelled or refunded) goes to a sale waiting for one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from soleflip_cli.config import MappingSettings
+from soleflip_cli.importers import ImportOptions
+from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.services.import_ import ImportResult, import_file
+from tests.importers.conftest import FIXTURES
+
+SHOP = MappingSettings(
+    target="sales",
+    platform="shop",
+    currency="USD",
+    columns={"external_id": "Order", "sold_at": "Date", "sku": "SKU", "size": "Size", "sale_price": "Price"},
+)
+OPTIONS = ImportOptions(mappings={"shop": SHOP})
+HEADER = "Order,Date,SKU,Size,Price\n"
+REFUND = ",-50.00,USD,--,--,--,--,--,110000000002,"  # the eBay fixture's partial refund of a $250 pair
+
+
+def _import(session: Session, path: Path, text: str | None = None) -> ImportResult:
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    generic = path.name.startswith("shop")
+    return import_file(
+        session,
+        path,
+        fmt="generic" if generic else "auto",
+        mapping="shop" if generic else None,
+        options=OPTIONS,
+    )
+
+
+def _costs(session: Session) -> dict[str, Decimal | None]:
+    session.expire_all()
+    return {s.external_id: s.cost_price for s in session.scalars(select(Sale).order_by(Sale.external_id))}
+
+
+def test_a_pair_a_corrected_sale_frees_goes_to_the_sale_waiting_for_it(
+    session: Session, tmp_path: Path
+) -> None:
+    _import(
+        session,
+        tmp_path / "buys.csv",
+        "sku,size,cost,currency,purchase_date\nDD1391-100,10,100,USD,2024-01-05\n",
+    )
+    sales = HEADER + "S1,2024-02-01,DD1391-100,10,150\nS2,2024-02-02,DD1391-100,10,160\n"
+    _import(session, tmp_path / "shop-1.csv", sales)
+    assert _costs(session) == {"S1": Decimal("100.00"), "S2": None}  # one pair: the older sale has it
+    corrected = _import(
+        session,
+        tmp_path / "shop-2.csv",
+        sales.replace("S1,2024-02-01,DD1391-100,10,", "S1,2024-02-01,DD1391-100,11,"),
+    )
+    assert corrected.updated == 1
+    assert _costs(session) == {"S1": None, "S2": Decimal("100.00")}  # S1 was a size 11 after all
+    assert session.scalars(select(InventoryItem.status)).all() == ["sold"]
+
+
+def test_a_pair_a_refund_frees_goes_to_the_sale_waiting_for_it(session: Session, tmp_path: Path) -> None:
+    _import(
+        session,
+        tmp_path / "buys.csv",
+        "sku,size,cost,currency,purchase_date\nDH6927-111,10.5,200,USD,2026-08-01\n",
+    )
+    _import(session, FIXTURES / "ebay-orders.csv")  # sold on eBay on Sep 10: it takes the pair
+    _import(session, tmp_path / "shop.csv", HEADER + "S3,2026-09-25,DH6927-111,10.5,240\n")
+    ebay = "12-22222-22222:110000000002"
+    assert (_costs(session)[ebay], _costs(session)["S3"]) == (Decimal("200.00"), None)
+    payments = FIXTURES.joinpath("ebay-transactions.csv").read_text(encoding="utf-8-sig")
+    _import(session, tmp_path / "payments.csv", payments.replace(REFUND, REFUND.replace("-50.00", "-260.00")))
+    session.expire_all()
+    refunded = session.scalars(select(Sale).where(Sale.external_id == ebay)).one()
+    assert (refunded.status, refunded.cost_price) == ("refunded", None)
+    assert _costs(session)["S3"] == Decimal("200.00")  # the returned pair sold again
+    assert session.scalars(select(InventoryItem.status)).all() == ["sold"]
