@@ -43,6 +43,10 @@ class FeeLine:
     amount: Decimal
 
 
+# Sale fields a file may lack (an older layout) whose stored values a re-import of it keeps.
+KEPT_WHEN_ABSENT = ("payout_date", "buyer_country")
+
+
 @dataclass(slots=True)
 class SaleRecord:
     """One of the user's own sales, keyed by (platform, external_id)."""
@@ -63,6 +67,8 @@ class SaleRecord:
     payout_date: datetime | None = None
     buyer_country: str | None = None
     status: str = "completed"
+    # Fields the file has no column for (of KEPT_WHEN_ABSENT): a re-import keeps their stored values.
+    absent: frozenset[str] = frozenset()
 
     @property
     def fees_total(self) -> Decimal | None:

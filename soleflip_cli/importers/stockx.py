@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from soleflip_cli.catalog import normalise_sku
-from soleflip_cli.importers.base import FeeLine, Record, RowError, Rows, SaleRecord, Target
+from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, FeeLine, Record, RowError, Rows, SaleRecord, Target
 from soleflip_cli.importers.fields import (
     Cells,
     Columns,
@@ -97,20 +97,23 @@ class StockXImporter:
             yield from missing
             return
         currency_column = columns.first("Listing Price Currency", f"{PAYOUT} Currency")
+        absent = frozenset(f for f in KEPT_WHEN_ABSENT if self.column_for(f, rows.header) is None)
         seen: dict[str, int] = {}
         for item in data_rows(rows, len(rows.header)):
             if isinstance(item, RowError):
                 yield item
                 continue
             cells = Cells(item[0], item[1], columns)
-            record = _sale(cells, currency_column, seen, self.today)
+            record = _sale(cells, currency_column, seen, self.today, absent)
             if cells.errors:
                 yield from cells.errors
             elif record is not None:
                 yield record
 
 
-def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today: date) -> SaleRecord | None:
+def _sale(
+    cells: Cells, currency_column: str | None, seen: dict[str, int], today: date, absent: frozenset[str]
+) -> SaleRecord | None:
     order = cells.text("Order Number", required=True)
     if order is not None:
         if order in seen:
@@ -162,6 +165,7 @@ def _sale(cells: Cells, currency_column: str | None, seen: dict[str, int], today
         vat_amount=vat[0] if vat else None,
         payout_date=payout_date,
         buyer_country=cells.text("Buyer Destination Country"),
+        absent=absent,
     )
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.importers.base import Record, SaleRecord
+from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
 from soleflip_cli.models import ImportBatch, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
@@ -53,7 +53,7 @@ class SalesWriter(ChunkWriter):
 
     def write(self, records: Sequence[Record]) -> None:
         """Classify a chunk against the database and write what is new or changed."""
-        lines = [r for r in records if isinstance(r, SaleRecord)]
+        lines = self._kept([r for r in records if isinstance(r, SaleRecord)])
         hashed = [unit for r in lines for unit in units(r)]
         if not hashed:
             return
@@ -87,6 +87,30 @@ class SalesWriter(ChunkWriter):
         # A line's quantity can only have gone down when its first pair changed (its hash covers the line).
         redone = {(r.platform, r.external_id) for r, _ in changed}
         self._cancel_dropped_pairs([r for r in lines if (r.platform, r.external_id) in redone])
+
+    def _kept(self, lines: list[SaleRecord]) -> list[SaleRecord]:
+        """The lines, with the stored values of the fields their file has no column for (see absent)."""
+        wanted: dict[str, set[str]] = {}
+        for r in lines:
+            if r.absent:
+                wanted.setdefault(r.platform, set()).add(r.external_id)
+        if not wanted:
+            return lines
+        stored: dict[tuple[str, str], dict[str, Any]] = {}
+        for platform, ids in wanted.items():
+            keys = sorted(ids)
+            for start in range(0, len(keys), IN_CHUNK):
+                query = select(Sale.external_id, *(getattr(Sale, f) for f in KEPT_WHEN_ABSENT)).where(
+                    Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK])
+                )
+                for row in self.session.execute(query):
+                    stored[(platform, row.external_id)] = row._asdict()
+        return [
+            replace(r, **{f: values[f] for f in r.absent})
+            if r.absent and (values := stored.get((r.platform, r.external_id))) is not None
+            else r
+            for r in lines
+        ]
 
     def _newer(self, old: _Existing) -> bool:
         """Whether the stored values come from a file exported after this one."""

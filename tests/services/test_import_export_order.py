@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -88,3 +90,28 @@ def test_import_history_shows_the_export_time(session: Session, tmp_path: Path) 
     _run(session, _export(tmp_path, JUNE))
     [batch] = list_batches(session)
     assert batch.exported_at == datetime(2025, 7, 1, tzinfo=UTC)
+
+
+def _without(tmp_path: Path, column: str, payout: str = "30.65") -> Path:
+    """The fixture in a layout without `column` (StockX's 2022 one has no buyer country), renamed."""
+    text = _export(tmp_path, "old", payout).read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    at = rows[0].index(column)
+    path = tmp_path / "old-layout.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([cell for n, cell in enumerate(row) if n != at] for row in rows)
+    return path
+
+
+def test_a_layout_without_a_column_keeps_its_stored_values(session: Session, tmp_path: Path) -> None:
+    _run(session, FIXTURES / "stockx-2025.csv")
+    session.expire_all()
+    countries = {s.external_id: s.buyer_country for s in session.scalars(select(Sale))}
+    assert countries[ORDER] is not None
+    again = _run(session, _without(tmp_path, "Buyer Destination Country"))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(countries))
+    changed = _run(session, _without(tmp_path, "Buyer Destination Country", payout="29.65"))
+    assert (changed.updated, changed.unchanged) == (1, len(countries) - 1)
+    session.expire_all()
+    assert {s.external_id: s.buyer_country for s in session.scalars(select(Sale))} == countries
+    assert _payout(session) == Decimal("29.65")  # what the file has is still imported
