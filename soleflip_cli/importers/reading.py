@@ -8,7 +8,7 @@ import hashlib
 import signal
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,9 +175,21 @@ def read_records(
 ) -> Iterator[tuple[int, list[str]] | RowError]:
     """Every CSV record starting after line `after`, with the physical line it starts on.
 
-    Unreadable records (bad quoting, an oversized field) become RowErrors and reading goes on.
+    Unreadable records (bad quoting, an oversized field) become RowErrors and reading goes on. A
+    field over FIELD_LIMIT stops csv mid-record, where it cannot find the next record again (a quoted
+    line break later in that record would read as a row of its own): the file is read again from
+    that record on with no practical limit, and the record with the long field is the error.
     """
-    previous = csv.field_size_limit(FIELD_LIMIT)
+    start = yield from _read(source, delimiter, after, FIELD_LIMIT)
+    if start is not None:
+        yield from _reread(source, delimiter, start)
+
+
+def _read(
+    source: Source, delimiter: str, after: int, limit: int
+) -> Generator[tuple[int, list[str]] | RowError, None, int | None]:
+    """read_records with this field limit; returns the line of a record with a longer field (None: read)."""
+    previous = csv.field_size_limit(limit)
     try:
         with source.path.open("r", encoding=source.encoding, newline="") as handle:
             reader = csv.reader(handle, delimiter=delimiter, strict=True)
@@ -188,19 +200,39 @@ def read_records(
                         start, end = end + 1, reader.line_num
                         if start > after:
                             yield start, cells
-                    return
+                    return None
                 except csv.Error as exc:
                     start, end = end + 1, reader.line_num
+                    if "field larger than field limit" in str(exc):
+                        return start
                     if start > after:
                         yield RowError(start, None, "", _csv_reason(exc))
     finally:
         csv.field_size_limit(previous)
 
 
+def _reread(source: Source, delimiter: str, first: int) -> Iterator[tuple[int, list[str]] | RowError]:
+    """The records from line `first` on, read with a limit above the file's size; long fields are errors."""
+    for item in _read(source, delimiter, first - 1, source.size + 1):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        start, cells = item
+        if any(len(cell) > FIELD_LIMIT for cell in cells):
+            end = start + sum(cell.count("\n") for cell in cells)
+            yield RowError(start, None, "", _long_field(start, end))
+        else:
+            yield item
+
+
+def _long_field(start: int, end: int) -> str:
+    """Why a record with a field over FIELD_LIMIT is refused (lines `start` to `end`)."""
+    where = f": lines {start}-{end} read as one record" if end > start else ""
+    return f"a field is longer than {FIELD_LIMIT:,} characters (not a CSV export? an unclosed quote?){where}"
+
+
 def _csv_reason(exc: csv.Error) -> str:
     text = str(exc)
-    if "field larger than field limit" in text:
-        return f"a field is longer than {FIELD_LIMIT:,} characters (not a CSV export?)"
     if "unexpected end of data" in text:
         return "the file ends inside a quoted field (truncated file?)"
     return f"malformed CSV ({text})"

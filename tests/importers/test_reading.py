@@ -102,14 +102,39 @@ def test_wrong_delimiter_with_an_explicit_format(write: Callable[..., Path]) -> 
     assert {e.reason for e in errors} == {"required column is missing"}
 
 
+LONG = "a field is longer than 131,072 characters (not a CSV export? an unclosed quote?)"
+
+
 def test_ten_megabyte_field(write: Callable[..., Path]) -> None:
     huge = "x" * (10 * 1024 * 1024)
     text = HEADER + f'DD1391-100,10,110,USD,"{huge}"\nDD1391-100,10,110,USD,2024-03-02\n'
     _, records, errors = parse_path(write(text))
-    assert [(e.line, e.reason) for e in errors] == [
-        (2, "a field is longer than 131,072 characters (not a CSV export?)")
-    ]
+    assert [(e.line, e.reason) for e in errors] == [(2, LONG)]
     assert len(records) == 1  # the reader recovers at the next record
+
+
+def test_a_long_field_in_a_record_of_several_lines_is_one_bad_record(write: Callable[..., Path]) -> None:
+    """The record's later lines are never read as rows of their own, even when they look like one."""
+    huge = "x" * 200_000
+    text = HEADER + (
+        f'DD1391-100,10,110,USD,"{huge}\nDD1391-100,11,999,USD,2024-03-09\nend"\n'
+        "DD1391-100,12,120,USD,2024-03-02\n"
+    )
+    _, records, errors = parse_path(write(text))
+    assert [(e.line, e.reason) for e in errors] == [(2, f"{LONG}: lines 2-4 read as one record")]
+    assert [(r.line, r.size, r.cost) for r in records if isinstance(r, PurchaseRecord)] == [
+        (5, "12", Decimal("120.00"))
+    ]
+
+
+def test_an_unclosed_quote_reads_the_rest_of_the_file_as_one_bad_record(write: Callable[..., Path]) -> None:
+    rows = "".join(f"DD1391-100,{n % 10 + 4},110,USD,2024-03-01\n" for n in range(5_000))
+    text = HEADER + "DD1391-100,10,110,USD,2024-03-01\n" + 'X,"10\n' + rows
+    _, records, errors = parse_path(write(text))
+    # 5,000 lines of 34 characters exceed the field limit: read again, the quote runs to the end
+    assert len(records) == 1
+    truncated = "the file ends inside a quoted field (truncated file?)"
+    assert [(e.line, e.reason) for e in errors] == [(3, truncated)]
 
 
 def test_ambiguous_header(write: Callable[..., Path]) -> None:
