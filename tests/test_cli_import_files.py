@@ -281,6 +281,20 @@ def test_binary_stdin_is_refused_as_that_file(cli: Cli, spool_dir: Path) -> None
     assert list(spool_dir.iterdir()) == []
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closes a file descriptor")
+def test_a_closed_stdin_is_refused_as_that_file(tmp_path: Path, purchases: str) -> None:
+    """Cron may start a job with stdin closed (`<&-`): `-` is an unreadable file, the others go in."""
+    argv = soleflip(f"sqlite:///{tmp_path / 'closed.db'}", "import", "csv", "-", purchases, "--json")
+    done = subprocess.run(
+        argv, capture_output=True, text=True, check=False, timeout=300, preexec_fn=lambda: os.close(0)
+    )
+    assert done.returncode == ExitCode.ERROR and "Traceback" not in done.stderr, done.stderr
+    closed, imported = json.loads(done.stdout)
+    message = "cannot read standard input: it is closed"
+    assert closed["errors"] == [{"line": 1, "column": None, "message": message}]
+    assert imported["inserted"] > 0 and imported["batch_id"] is not None
+
+
 @pytest.mark.skipif(os.name != "posix", reason="needs POSIX signals")
 def test_sigterm_while_spooling_stdin_leaves_no_file(tmp_path: Path) -> None:
     spool = tmp_path / "spool"

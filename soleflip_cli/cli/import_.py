@@ -20,10 +20,12 @@ from soleflip_cli.cli._common import (
     state,
     writer_lock,
 )
-from soleflip_cli.errors import ExitCode, FindingsError, InterruptedRunError, UsageError
+from soleflip_cli.errors import ExitCode, FileReadError, FindingsError, InterruptedRunError, UsageError
 from soleflip_cli.render import Column, OutputFormat
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from soleflip_cli.services.import_ import ImportResult
 
 app = typer.Typer(help="Import marketplace exports and purchases from CSV files.", no_args_is_help=True)
@@ -118,7 +120,6 @@ def import_csv(
     """
     from soleflip_cli.db import absent
     from soleflip_cli.importers import ImportOptions, check_choice
-    from soleflip_cli.services import import_ as service
 
     if input_format not in INPUT_FORMATS:
         raise UsageError(f"unknown --format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
@@ -144,18 +145,29 @@ def import_csv(
             try:
                 with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
                     kwargs["progress"] = _advance(bar)
-                    if item.path is None:
-                        result = service.import_stream(db, typer.get_binary_stream("stdin"), **kwargs)
-                    elif item.once:
-                        result = service.import_stream(db, item.path, **kwargs)
-                    else:
-                        result = service.import_file(db, item.path, **kwargs)
+                    result = _import_one(db, item, kwargs)
             except KeyboardInterrupt:
                 raise _interrupted(item.label, results) from None
             _tell(result)
             results.append(result)
     _render(results, output_format(fmt, as_json))
     _finish(results, skip_bad_rows)
+
+
+def _import_one(db: Session, item: _Input, kwargs: dict[str, Any]) -> ImportResult:
+    """Import one input: a file, a stream named by path, or stdin (a closed stdin is refused as a file)."""
+    from soleflip_cli.services import import_ as service
+
+    if item.path is None:
+        try:
+            stdin = typer.get_binary_stream("stdin")
+        except RuntimeError:  # sys.stdin is None: started with `<&-`
+            closed = FileReadError("cannot read standard input: it is closed")
+            return service.refused("<stdin>", kwargs["fmt"], closed, dry_run=kwargs["dry_run"])
+        return service.import_stream(db, stdin, **kwargs)
+    if item.once:
+        return service.import_stream(db, item.path, **kwargs)
+    return service.import_file(db, item.path, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ def import_stream(session: Session, stream: IO[bytes] | Path, **kwargs: Any) -> 
         with reading.spooled(stream) as path:
             return import_file(session, path, name=name, **kwargs)
     except (reading.UnreadableFileError, FileReadError) as exc:  # import_file returns its own: the copy's
-        return _refused(name, kwargs.get("fmt", "auto"), exc, dry_run=kwargs.get("dry_run", False))
+        return refused(name, kwargs.get("fmt", "auto"), exc, dry_run=kwargs.get("dry_run", False))
 
 
 def import_file(
@@ -142,7 +142,7 @@ def import_file(
         source = reading.prepare(path, display)
         importer, rows = choose(source, fmt, mapping, options or ImportOptions())
     except (reading.UnreadableFileError, FileReadError, FileFormatError) as exc:
-        return _refused(display, fmt, exc, dry_run=dry_run)
+        return refused(display, fmt, exc, dry_run=dry_run)
     column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)
     unread: Callable[[list[str]], list[str]] | None = getattr(importer, "unread", None)
     ignored = unread(rows.header) if unread else []
@@ -220,7 +220,7 @@ def _columns(
     return lambda field: column_for(field, header)
 
 
-def _refused(file: str, fmt: str, exc: Exception, *, dry_run: bool) -> ImportResult:
+def refused(file: str, fmt: str, exc: Exception, *, dry_run: bool) -> ImportResult:
     """The result of a file refused as a whole before its rows were read: `exc` is its one error."""
     failure = exc if isinstance(exc, SoleflipError) else None
     errors = (RowError(1, None, "", failure.message if failure else str(exc)),)
