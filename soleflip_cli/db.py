@@ -138,15 +138,39 @@ def unreachable(engine: Engine, exc: DriverDatabaseError) -> DatabaseError:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (imports alembic)."""
+    """Apply migrations up to `revision` (imports alembic), all of them in one transaction."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
-    with engine.begin() as conn:
+    with engine.connect() as conn, _transactional_ddl(conn):
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+@contextmanager
+def _transactional_ddl(conn: Connection) -> Iterator[None]:
+    """A transaction that holds DDL too: committed at the end, rolled back on any exception.
+
+    Python's sqlite3 opens a transaction only before DML, so each CREATE TABLE commits on its own and
+    an interrupted first run left half a schema that no later run could migrate: on SQLite the
+    transaction is begun explicitly, with the driver's own transaction handling off meanwhile.
+    """
+    if conn.dialect.name != "sqlite":
+        with conn.begin():
+            yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    level = driver.isolation_level
+    driver.isolation_level = None
+    try:
+        with conn.begin():
+            conn.exec_driver_sql("BEGIN")
+            yield
+    finally:
+        driver.isolation_level = level
 
 
 def ensure_schema(engine: Engine, notify: Callable[[str], None]) -> SchemaStatus:

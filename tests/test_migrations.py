@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, event, inspect
 
 from soleflip_cli import db
 from soleflip_cli.models import Base
@@ -55,4 +56,27 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_an_interrupted_first_migration_leaves_no_half_schema(tmp_path: Path) -> None:
+    """Ctrl-C while the schema is created (at its 8th CREATE TABLE) keeps nothing; the next run migrates."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    created: list[str] = []
+
+    def interrupt(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            created.append(statement)
+            if len(created) == 8:
+                raise KeyboardInterrupt
+
+    event.listen(engine, "before_cursor_execute", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        db.ensure_schema(engine, lambda _: None)
+    event.remove(engine, "before_cursor_execute", interrupt)
+    assert inspect(engine).get_table_names() == []  # the 7 tables created before were rolled back
+    assert db.ensure_schema(engine, lambda _: None).up_to_date
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # the pooled connection as before
     engine.dispose()
