@@ -11,12 +11,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from soleflip_cli import db
 from soleflip_cli.errors import ExitCode
 from soleflip_cli.importers import reading
 from soleflip_cli.services.import_ import import_file
@@ -224,6 +227,25 @@ def test_ctrl_c_names_the_files_committed_before(
     )
     assert _batches(cli) == [(purchases, 2)]
     assert list(spool_dir.iterdir()) == []
+
+
+def test_ctrl_c_just_after_a_commit_counts_that_file_as_imported(
+    cli: Cli, purchases: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committing = db.session_scope
+
+    @contextmanager
+    def then_ctrl_c(engine: Engine) -> Iterator[Session]:
+        with committing(engine) as session:
+            yield session
+        raise KeyboardInterrupt  # the file is committed, its result not yet told
+
+    monkeypatch.setattr(db, "session_scope", then_ctrl_c)
+    result = cli("import", "csv", purchases, "--json")
+    monkeypatch.undo()
+    assert (result.exit_code, result.stdout) == (ExitCode.INTERRUPTED, "")
+    assert _flat(result.stderr) == f"Error: interrupted after importing (committed): {purchases} (batch 1)"
+    assert _batches(cli) == [(purchases, 2)]
 
 
 def test_dry_run_with_skip_bad_rows_says_what_would_be_imported(cli: Cli, tmp_path: Path) -> None:

@@ -24,6 +24,9 @@ from soleflip_cli.errors import ExitCode, FileReadError, FindingsError, Interrup
 from soleflip_cli.render import Column, OutputFormat
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
     from soleflip_cli.services.import_ import ImportResult
@@ -138,19 +141,22 @@ def import_csv(
         "skip_bad_rows": skip_bad_rows,
     }
     results: list[ImportResult] = []
+    current, pending = "", None  # the file being imported; its result until it is committed
     # A dry run before any import runs on a throwaway database: it leaves no database behind.
     fresh = dry_run and absent(app_state.database_url())
-    with app_state.scratch() if fresh else nullcontext(), writer_lock(app_state.engine(), "import", wait):
-        for item in inputs:
-            try:
+    try:
+        with app_state.scratch() if fresh else nullcontext(), writer_lock(app_state.engine(), "import", wait):
+            for item in inputs:
+                current = item.label
                 with render.progress(f"Importing {item.label}", None) as bar, session(ctx) as db:
                     kwargs["progress"] = _advance(bar)
-                    result = _import_one(db, item, kwargs)
-            except KeyboardInterrupt:
-                raise _interrupted(item.label, results) from None
-            _tell(result)
-            results.append(result)
-    _render(results, output_format(fmt, as_json))
+                    pending = _import_one(db, item, kwargs)
+                results.append(pending)
+                current, pending = "", None
+                _tell(results[-1])
+        _render(results, output_format(fmt, as_json))
+    except KeyboardInterrupt:
+        raise _interrupted(current, pending, results, app_state.engine) from None
     _finish(results, skip_bad_rows)
 
 
@@ -203,15 +209,47 @@ def _input(path: Path) -> _Input:
     return _Input(path, stat.S_ISFIFO(mode) or stat.S_ISCHR(mode))
 
 
-def _interrupted(label: str, results: list[ImportResult]) -> InterruptedRunError:
-    """Ctrl-C while importing `label`: that file was rolled back; say which ones were committed."""
-    done = [f"{r.file} (batch {r.batch_id})" for r in results if r.written]
+def _interrupted(
+    current: str, pending: ImportResult | None, results: list[ImportResult], engine: Callable[[], Engine]
+) -> InterruptedRunError:
+    """Ctrl-C during an import: the files committed (asked of the database) and the one rolled back."""
+    # Ctrl-C may come just after the file's commit: the database says whether `pending` was kept.
+    done = _committed([*results, pending] if pending else results, pending, engine)
+    if current and all(r is not pending for r in done):
+        stopped = f"interrupted while importing {current}"
+        if not done:
+            return InterruptedRunError(f"{stopped}; nothing half-written was kept")
+        return InterruptedRunError(
+            f"{stopped}, which was rolled back; imported (committed) before it: {_batches(done)}"
+        )
     if not done:
-        return InterruptedRunError(f"interrupted while importing {label}; nothing half-written was kept")
-    return InterruptedRunError(
-        f"interrupted while importing {label}, which was rolled back; "
-        f"imported (committed) before it: {', '.join(done)}"
-    )
+        return InterruptedRunError("interrupted; nothing was imported")
+    return InterruptedRunError(f"interrupted after importing (committed): {_batches(done)}")
+
+
+def _committed(
+    results: list[ImportResult], unsure: ImportResult | None, engine: Callable[[], Engine]
+) -> list[ImportResult]:
+    """The results whose batch the database holds (if it cannot be asked: the written ones but `unsure`)."""
+    written = [r for r in results if r.written and r.batch_id is not None]
+    if not written:
+        return []
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from soleflip_cli.models import ImportBatch
+
+    try:
+        with engine().connect() as conn:
+            query = select(ImportBatch.id).where(ImportBatch.id.in_([r.batch_id for r in written]))
+            stored = set(conn.scalars(query))
+    except SQLAlchemyError:
+        return [r for r in written if r is not unsure]
+    return [r for r in written if r.batch_id in stored]
+
+
+def _batches(results: list[ImportResult]) -> str:
+    return ", ".join(f"{r.file} (batch {r.batch_id})" for r in results)
 
 
 def _advance(bar: Any) -> Any:
