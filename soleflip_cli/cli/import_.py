@@ -111,7 +111,8 @@ def import_csv(
     leaves identical ones alone.
 
     A sale consumes a pair in stock of the same SKU and size bought on or before its day, oldest
-    first; without one it stays visible as "no cost basis". An order line of several pairs is
+    first; without one it stays visible as "no cost basis" until a pair of its size is bought or
+    given back (its sale corrected, cancelled or refunded). An order line of several pairs is
     stored as one sale per pair (ID, "ID (pair 2)", ...), its money shared to the cent; a lower
     quantity in a later export cancels the pairs it no longer covers. Alias exports carry
     no fees: their fee lines are estimated from the fee schedule ([fees.alias] in the config).
