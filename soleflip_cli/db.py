@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -232,7 +234,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     failures = (OperationalError, engine.dialect.loaded_dbapi.OperationalError)
     try:
         yield session
-        session.commit()
+        with _ctrl_c_after():
+            session.commit()
     except failures as exc:
         with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):  # a lost connection
             session.rollback()  # cannot roll back; the server rolls the transaction back itself
@@ -242,6 +245,32 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def _ctrl_c_after() -> Iterator[None]:
+    """Ctrl-C during the block is raised once it is done: a commit is never cut off half-way.
+
+    (A KeyboardInterrupt just after the database's COMMIT, while SQLAlchemy was still finishing it,
+    left the session unable to roll back: a traceback instead of exit 130.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    except ValueError:  # pragma: no cover - no signals here (not the main interpreter)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt
+    elif caught and previous == signal.SIG_DFL:
+        signal.raise_signal(signal.SIGINT)
 
 
 def connection_of(db: Session | Connection) -> Connection:

@@ -1,13 +1,16 @@
-"""db.connection_scope: the read-only unit of work of the stock reports."""
+"""db.connection_scope (the read-only unit of work of the stock reports) and db.session_scope."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from soleflip_cli import db
 from soleflip_cli.errors import DatabaseError
+from soleflip_cli.models import Supplier
 
 
 def test_reads_on_one_connection_and_a_failure_is_a_database_error(engine: Engine) -> None:
@@ -18,3 +21,21 @@ def test_reads_on_one_connection_and_a_failure_is_a_database_error(engine: Engin
         with db.connection_scope(engine):
             raise lost
     assert info.value.__cause__ is lost and "reachable" in str(info.value.hint)
+
+
+def test_ctrl_c_during_a_commit_is_raised_once_it_is_done(engine: Engine) -> None:
+    """A commit is never cut off half-way: the session is committed, then KeyboardInterrupt (exit 130)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # also when run with SIGINT ignored
+
+    def ctrl_c(conn: object) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+    event.listen(engine, "commit", ctrl_c)
+    try:
+        with pytest.raises(KeyboardInterrupt), db.session_scope(engine) as session:
+            session.add(Supplier(name="Ctrl-C Kicks", kind="retail"))
+    finally:
+        event.remove(engine, "commit", ctrl_c)
+        signal.signal(signal.SIGINT, before)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Ctrl-C Kicks'")) == 1
