@@ -84,13 +84,21 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def absent(url: str) -> bool:
-    """Whether `url` names a SQLite file that does not exist yet (nothing has used the database)."""
+def unused(url: str) -> bool:
+    """Whether the database at `url` holds no soleflip schema yet: a SQLite file not made, or no tables.
+
+    Asked without creating anything (a SQLite file that does not exist is not opened).
+    """
     parsed = make_url(url)
     database = parsed.database
-    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return False
-    return not Path(database).expanduser().exists()
+    if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
+        if not Path(database).expanduser().exists():
+            return True
+    engine = make_engine(url)
+    try:
+        return schema_status(engine).current is None
+    finally:
+        engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,13 +8,14 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from soleflip_cli import db, locking
 from soleflip_cli.errors import ExitCode
 from soleflip_cli.models import InventoryItem, Sale
 from soleflip_cli.services.import_ import import_file
 from tests.conftest import Cli
+from tests.dbtools_data import scratch_database
 from tests.importers.conftest import FIXTURES
 
 STOCKX = str(FIXTURES / "stockx-2025.csv")
@@ -273,3 +274,16 @@ def test_a_dry_run_before_any_import_leaves_no_database(cli_nodb: Cli) -> None:
     assert list(home.rglob("*.db"))
     again = cli_nodb("import", "csv", STOCKX, "--dry-run", "--json")
     assert json.loads(again.stdout)["unchanged"] == 5  # an existing database is the one dry-run reads
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_dry_run_on_a_database_without_a_schema_creates_none(kind: str, tmp_path: Path) -> None:
+    with scratch_database(kind, tmp_path) as url:
+        engine = db.make_engine(url)
+        with engine.connect():  # the database exists (an empty SQLite file, a new PostgreSQL database)
+            pass
+        result = Cli(url)("import", "csv", STOCKX, "--dry-run", "--json")
+        assert result.exit_code == 0, result.stderr
+        assert json.loads(result.stdout)["inserted"] == 5
+        assert inspect(engine).get_table_names() == []
+        engine.dispose()

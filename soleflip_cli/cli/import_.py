@@ -122,7 +122,7 @@ def import_csv(
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
-    from soleflip_cli.db import absent
+    from soleflip_cli.db import unused
     from soleflip_cli.importers import ImportOptions, check_choice
 
     if input_format not in INPUT_FORMATS:
@@ -143,8 +143,8 @@ def import_csv(
     }
     results: list[ImportResult] = []
     current, pending = "", None  # the file being imported; its result until it is committed
-    # A dry run before any import runs on a throwaway database: it leaves no database behind.
-    fresh = dry_run and absent(app_state.database_url())
+    # A dry run on a database without a schema yet runs on a throwaway one: it leaves nothing behind.
+    fresh = dry_run and unused(app_state.database_url())
     try:
         with app_state.scratch() if fresh else nullcontext(), writer_lock(app_state.engine(), "import", wait):
             for item in inputs:
