@@ -108,8 +108,7 @@ def attach_payments(session: Session, platform: str) -> int:
 
     A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
     label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
-    a line without an item is shared by the order's pairs (see _share), a refund of no item goes to
-    the order's first sale. Sales are keyed `order:item`. Refunds
+    a line without an item is shared by the order's pairs (see _share). Sales are keyed `order:item`. Refunds
     that cover a sale's price make it refunded (see _refund_status).
     """
     pending = set(
@@ -155,10 +154,8 @@ def attach_payments(session: Session, platform: str) -> int:
             sales = by_order[str(line.order_number)]
             if line.item_id:
                 found = [(sale_id, price) for _, sale_id, price in sorted(sales.get(line.item_id, []))]
-            else:  # the order's: shared by its pairs (a refund of no item: its first sale)
+            else:  # the order's: shared by its pairs (see _share)
                 found = sorted((sale_id, price) for units in sales.values() for _, sale_id, price in units)
-                if any(f.get("kind") == "refund" for f in json.loads(line.fee_lines or "[]")):
-                    found = found[:1]
             if not found:
                 continue
             _share(line, found, totals)
@@ -174,8 +171,9 @@ def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Total
     """Add a payment line to its sales' totals: shared to the cent among the pairs of a line of several.
 
     An order's proceeds without an item (a line with a gross amount: its fees go with the price)
-    are shared in proportion to the pairs' prices; its other lines (a label) equally. A refund is
-    not shared: it refunds the last pairs first, each up to its price (see refunds_by_pair).
+    are shared in proportion to the pairs' prices; its other lines (a label) equally. A refund, of an
+    item or of a whole order, is not shared: it refunds the last pairs first, each up to its price
+    (see refunds_by_pair), so a refund of the order's total refunds every pair.
     """
     count, currency = len(sales), line.currency
     by_price = not line.item_id and bool(line.gross_amount)

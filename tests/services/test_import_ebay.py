@@ -90,3 +90,26 @@ def test_an_order_line_without_its_items_is_shared_by_their_prices(session: Sess
     # 1,150.50 in 250 : 1,000 (fees: the price less that); a 50:50 split would pay the $250 pair 575.25
     assert sales["12-22222-22222:110000000002"][:2] == (Decimal("230.10"), Decimal("19.90"))
     assert sales["12-22222-22222:110000000003"][:2] == (Decimal("920.40"), Decimal("79.60"))
+
+
+WHOLE_REFUND = (
+    '"Sep 20, 2026",Refund,12-22222-22222,--,--,--,--,--,--,--,"-1,270.00",USD,--,--,--,--,--,--,--,--,--,'
+    "--,--,--,--,--,--,--,--,--,--,--,--,--,--,USD,--,--,Order cancelled by the buyer\n"
+)
+
+
+def test_a_refund_of_a_whole_order_refunds_each_of_its_pairs(session: Session, tmp_path: Path) -> None:
+    """A refund without an item of the order's total (its pairs and shipping): every pair is refunded."""
+    kept = PAYMENTS.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    text = "".join(line for line in kept if "12-22222-22222" not in line) + WHOLE_ORDER + WHOLE_REFUND
+    path = tmp_path / "payments.csv"
+    path.write_text(text, encoding="utf-8")
+    import_file(session, ORDERS, options=ImportOptions())
+    import_file(session, path, options=ImportOptions())
+    session.expire_all()
+    order = session.scalars(select(Sale).where(Sale.external_id.startswith("12-22222-22222:"))).all()
+    # 1,270.00 refunds the $1,000 pair, then the $250 one, and the $20 of shipping goes to the last pair
+    assert sorted((s.sale_price, s.status, s.payout) for s in order) == [
+        (Decimal("250.00"), "refunded", Decimal("-19.90")),  # 230.10 - 250.00
+        (Decimal("1000.00"), "refunded", Decimal("-99.60")),  # 920.40 - 1,020.00
+    ]
