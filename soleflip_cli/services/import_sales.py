@@ -33,6 +33,9 @@ class _Existing:
     file_name: str | None
 
 
+DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
+
+
 class SalesWriter(ChunkWriter):
     """Sales of one file, keyed by (platform, external id); identical rows are not touched.
 
@@ -135,8 +138,11 @@ class SalesWriter(ChunkWriter):
             ]
             if not dropped:
                 continue
+            # Their hash no longer matches any line's: a later file covering them again restores them.
+            # This batch wrote them: an older export imported later does not restore them (see _newer).
+            cancelled = {"status": "cancelled", "content_hash": DROPPED, "import_batch_id": self.batch_id}
             self.session.execute(
-                update(Sale), [{"id": i, "status": "cancelled", "updated_at": utcnow()} for i, _ in dropped]
+                update(Sale), [{"id": i, **cancelled, "updated_at": utcnow()} for i, _ in dropped]
             )
             freed = [item_id for _, item_id in dropped if item_id is not None]
             release_pairs(self.session, freed)

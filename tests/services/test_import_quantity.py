@@ -133,6 +133,14 @@ def test_a_lowered_quantity_cancels_the_pairs_it_no_longer_covers(session: Sessi
     assert stock == ["sold", "sold", "in_stock"]  # the third pair is back
     again = import_file(session, _two_pairs_ordered(tmp_path), options=ImportOptions())
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 4)
+    restored = import_file(session, three, options=ImportOptions())  # the quantity back up to 3
+    assert (restored.inserted, restored.updated) == (0, 3)
+    session.expire_all()
+    statuses = session.scalars(
+        select(Sale.status).where(Sale.external_id.startswith(LINE)).order_by(Sale.external_id)
+    ).all()
+    assert statuses == ["completed", "completed", "completed"]
+    assert session.scalars(select(InventoryItem.status)).all() == ["sold", "sold", "sold"]
 
 
 def test_an_id_of_the_form_kept_for_pairs_is_a_row_error(session: Session, tmp_path: Path) -> None:
