@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
-from soleflip_cli.models import ImportBatch, PaymentTransaction, Sale, SaleFee, utcnow
+from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
 from soleflip_cli.services.matching import match_in_order, release_pairs, waiting_for
@@ -31,6 +31,7 @@ class _Existing:
     inventory_item_id: int | None
     exported_at: datetime | None  # of the file that wrote the stored values, when known
     file_name: str | None
+    bought: date | None  # the purchase day of the pair the sale holds
 
 
 DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
@@ -81,7 +82,7 @@ class SalesWriter(ChunkWriter):
                 self.kept[old.file_name or ""] = self.kept.get(old.file_name or "", 0) + 1
             else:
                 values["id"] = old.id
-                if old.inventory_item_id and (old.variant_id != variant_id or record.status in NON_SALES):
+                if old.inventory_item_id and _gives_back(old, record, variant_id):
                     values["inventory_item_id"] = None
                     released.append(old.inventory_item_id)
                 changed.append((record, values))
@@ -166,8 +167,10 @@ class SalesWriter(ChunkWriter):
                         Sale.inventory_item_id,
                         ImportBatch.exported_at,
                         ImportBatch.file_name,
+                        InventoryItem.purchase_date,
                     )
                     .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
+                    .outerjoin(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
                     .where(Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK]))
                 )
                 for row in self.session.execute(query):
@@ -178,6 +181,7 @@ class SalesWriter(ChunkWriter):
                         row.inventory_item_id,
                         row.exported_at,
                         row.file_name,
+                        row.purchase_date,
                     )
         return found
 
@@ -232,6 +236,12 @@ class SalesWriter(ChunkWriter):
             for name, count in sorted(self.kept.items())
         )
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached, warnings)
+
+
+def _gives_back(old: _Existing, record: SaleRecord, variant_id: int | None) -> bool:
+    """Whether a changed sale gives its pair back: other size, no longer a sale, sold before its purchase."""
+    before = old.bought is not None and record.sold_at.date() < old.bought
+    return old.variant_id != variant_id or record.status in NON_SALES or before
 
 
 def _values(

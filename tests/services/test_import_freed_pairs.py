@@ -81,3 +81,15 @@ def test_a_pair_a_refund_frees_goes_to_the_sale_waiting_for_it(session: Session,
     assert (refunded.status, refunded.cost_price) == ("refunded", None)
     assert _costs(session)["S3"] == Decimal("200.00")  # the returned pair sold again
     assert session.scalars(select(InventoryItem.status)).all() == ["sold"]
+
+
+def test_a_sale_corrected_to_before_its_pair_was_bought_gives_it_to_the_next(
+    session: Session, tmp_path: Path
+) -> None:
+    buys = "sku,size,cost,currency,purchase_date\nDD1391-100,10,100,USD,2025-01-01\n"
+    _import(session, tmp_path / "buys.csv", buys)
+    sales = HEADER + "F1,2025-03-01,DD1391-100,10,150\nF2,2025-03-02,DD1391-100,10,160\n"
+    _import(session, tmp_path / "shop-1.csv", sales)
+    assert _costs(session) == {"F1": Decimal("100.00"), "F2": None}
+    _import(session, tmp_path / "shop-2.csv", sales.replace("F1,2025-03-01", "F1,2024-12-01"))
+    assert _costs(session) == {"F1": None, "F2": Decimal("100.00")}  # F1 was sold before the pair was bought
