@@ -50,20 +50,21 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
         )
         session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
     linked = {sale_id for sale_id, _ in links}
-    waiting = {v: [s for s in sales if s[0] not in linked] for v, sales in by_variant.items()}
-    return len(links) + _refifo(session, {v: sales for v, sales in waiting.items() if sales})
+    return len(links) + _refifo(session, by_variant, linked)
 
 
-def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
-    """FIFO again where sales left waiting could take a pair that a later CSV-imported sale holds.
+def _refifo(session: Session, sales: dict[int, list[tuple[int, date]]], linked: set[int]) -> int:
+    """FIFO again where these sales could take a pair that a later CSV-imported sale holds.
 
     An older export imported after a newer one: its sales find the old pairs taken by later sales
-    and only newer pairs in stock. Matching those sizes' sales from that day on again (with their
-    pairs and the pairs in stock) gives each sale the oldest pair it can have. Only CSV-imported
-    sales are re-matched: their pair is always FIFO's choice (a synced sale may be of a listed pair).
-    Returns the waiting sales matched.
+    and only newer pairs in stock (or none). Matching those sizes' sales from the first of these
+    sales' days on again (with their pairs and the pairs in stock) gives each sale the oldest pair
+    it can have, whatever order the files came in. Only CSV-imported sales are re-matched: their
+    pair is always FIFO's choice (a synced sale may be of a listed pair). `linked`: those of
+    `sales` that took a pair just now. Returns the sales left waiting that are matched now.
     """
-    held = _held(session, waiting)
+    waiting = {v: [s for s in rows if s[0] not in linked] for v, rows in sales.items()}
+    held = _held(session, {v: min(day for _, day in rows) for v, rows in sales.items()})
     if not held:
         return 0
     stock = _in_stock(session, list(held))
@@ -71,11 +72,11 @@ def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int
     after: dict[int, int] = {}
     for variant_id, rows in held.items():
         before.update((sale_id, item_id) for sale_id, _, item_id, _ in rows)
-        sales = [*waiting[variant_id], *((sale_id, day) for sale_id, day, _, _ in rows)]
+        queue = [*waiting[variant_id], *((sale_id, day) for sale_id, day, _, _ in rows)]
         pool = [*((item_id, bought) for _, _, item_id, bought in rows), *stock[variant_id]]
-        after.update(_fifo(sorted(sales, key=_by_date), sorted(pool, key=_by_date)))
+        after.update(_fifo(sorted(queue, key=_by_date), sorted(pool, key=_by_date)))
     _relink(session, before, after)
-    return sum(1 for sales in waiting.values() for sale_id, _ in sales if sale_id in after)
+    return sum(1 for rows in waiting.values() for sale_id, _ in rows if sale_id in after)
 
 
 def _by_date(row: tuple[int, date]) -> tuple[date, int]:
@@ -100,11 +101,8 @@ def _in_stock(session: Session, variants: list[int]) -> defaultdict[int, list[tu
     return pairs
 
 
-def _held(
-    session: Session, waiting: dict[int, list[tuple[int, date]]]
-) -> dict[int, list[tuple[int, date, int, date]]]:
-    """Per variant, its CSV sales holding a pair from its first waiting day on: (sale, day, pair, bought)."""
-    first = {variant_id: min(day for _, day in sales) for variant_id, sales in waiting.items()}
+def _held(session: Session, first: dict[int, date]) -> dict[int, list[tuple[int, date, int, date]]]:
+    """Per variant, its CSV sales holding a pair from its `first` day on: (sale, day, pair, bought)."""
     variants = list(first)
     held: dict[int, list[tuple[int, date, int, date]]] = defaultdict(list)
     for start in range(0, len(variants), IN_CHUNK):

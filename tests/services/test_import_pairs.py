@@ -1,4 +1,4 @@
-"""A pair given back to stock (its sale corrected, cancelled or refunded) goes to a sale waiting for one."""
+"""Which pair a sale holds: FIFO whatever order files come in; a pair given back goes to a waiting sale."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ SHOP = MappingSettings(
 )
 OPTIONS = ImportOptions(mappings={"shop": SHOP})
 HEADER = "Order,Date,SKU,Size,Price\n"
+BUYS = (
+    "sku,size,cost,currency,purchase_date\n"
+    "DD1391-100,10,100,USD,2025-01-10\nDD1391-100,10,200,USD,2025-02-10\n"
+)
 REFUND = ",-50.00,USD,--,--,--,--,--,110000000002,"  # the eBay fixture's partial refund of a $250 pair
 
 
@@ -93,3 +97,21 @@ def test_a_sale_corrected_to_before_its_pair_was_bought_gives_it_to_the_next(
     assert _costs(session) == {"F1": Decimal("100.00"), "F2": None}
     _import(session, tmp_path / "shop-2.csv", sales.replace("F1,2025-03-01", "F1,2024-12-01"))
     assert _costs(session) == {"F1": None, "F2": Decimal("100.00")}  # F1 was sold before the pair was bought
+
+
+def test_an_earlier_sale_imported_later_takes_the_older_pair(session: Session, tmp_path: Path) -> None:
+    _import(session, tmp_path / "buys.csv", BUYS)
+    _import(session, tmp_path / "shop-dec.csv", HEADER + "DEC,2025-12-01,DD1391-100,10,300\n")
+    assert _costs(session) == {"DEC": Decimal("100.00")}  # the only sale so far: the oldest pair
+    _import(session, tmp_path / "shop-mar.csv", HEADER + "MAR,2025-03-01,DD1391-100,10,300\n")
+    assert _costs(session) == {"DEC": Decimal("200.00"), "MAR": Decimal("100.00")}  # as in date order
+    again = _import(session, tmp_path / "buys.csv")  # nothing left to move
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+    assert _costs(session) == {"DEC": Decimal("200.00"), "MAR": Decimal("100.00")}
+
+
+def test_either_order_of_files_ends_the_same(session: Session, tmp_path: Path) -> None:
+    _import(session, tmp_path / "buys.csv", BUYS)
+    _import(session, tmp_path / "shop-mar.csv", HEADER + "MAR,2025-03-01,DD1391-100,10,300\n")
+    _import(session, tmp_path / "shop-dec.csv", HEADER + "DEC,2025-12-01,DD1391-100,10,300\n")
+    assert _costs(session) == {"DEC": Decimal("200.00"), "MAR": Decimal("100.00")}
