@@ -32,6 +32,7 @@ class _Existing:
     exported_at: datetime | None  # of the file that wrote the stored values, when known
     file_name: str | None
     bought: date | None  # the purchase day of the pair the sale holds
+    batch_id: int | None  # the batch that wrote the stored values
 
 
 DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
@@ -73,7 +74,12 @@ class SalesWriter(ChunkWriter):
             product_id, variant_id = self.cache.resolve(spec, size)
             values = _values(record, product_id, variant_id, self.batch_id, content_hash)
             old = existing.get((record.platform, record.external_id))
-            if old is None:
+            if old is None and (first := self._newer_line(record, existing)) is not None:
+                # A pair a newer export's lower quantity no longer covers: stored as it would have been
+                # had the files come in date order (cancelled, and written by that newer export).
+                values.update(status="cancelled", content_hash=DROPPED, import_batch_id=first.batch_id)
+                new.append((record, values))
+            elif old is None:
                 new.append((record, values))
             elif old.content_hash == values["content_hash"]:
                 self.unchanged += 1
@@ -115,6 +121,12 @@ class SalesWriter(ChunkWriter):
             else r
             for r in lines
         ]
+
+    def _newer_line(self, unit: SaleRecord, existing: dict[tuple[str, str], _Existing]) -> _Existing | None:
+        """The stored first pair of a further pair's line, when a newer export wrote it (else None)."""
+        line, number = line_of(unit.external_id)
+        first = existing.get((unit.platform, line)) if number > 1 else None
+        return first if first is not None and self._newer(first) else None
 
     def _newer(self, old: _Existing) -> bool:
         """Whether the stored values come from a file exported after this one."""
@@ -168,6 +180,7 @@ class SalesWriter(ChunkWriter):
                         ImportBatch.exported_at,
                         ImportBatch.file_name,
                         InventoryItem.purchase_date,
+                        Sale.import_batch_id,
                     )
                     .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
                     .outerjoin(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
@@ -182,6 +195,7 @@ class SalesWriter(ChunkWriter):
                         row.exported_at,
                         row.file_name,
                         row.purchase_date,
+                        row.import_batch_id,
                     )
         return found
 

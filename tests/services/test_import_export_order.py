@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -117,18 +118,20 @@ def test_a_layout_without_a_column_keeps_its_stored_values(session: Session, tmp
     assert _payout(session) == Decimal("29.65")  # what the file has is still imported
 
 
-def test_an_older_export_does_not_restore_pairs_a_newer_one_cancelled(
-    session: Session, tmp_path: Path
+@pytest.mark.parametrize("newer_first", [False, True])
+def test_an_older_export_keeps_pairs_a_newer_one_cancelled(
+    session: Session, tmp_path: Path, newer_first: bool
 ) -> None:
-    """June's export sold the line twice, December's once: June's imported after December's keeps one."""
+    """June's export sold the line twice, December's once: either order ends with one pair sold."""
     old, new = _export(tmp_path, JUNE), _export(tmp_path, DECEMBER)
     quantity, text = ",Morteau,0000000001,1,", old.read_text(encoding="utf-8")  # the order's Quantity: 1
     assert text.count(quantity) == 1
     old.write_text(text.replace(quantity, ",Morteau,0000000001,2,"), encoding="utf-8")
-    _run(session, old)
-    _run(session, new)
-    _run(session, old)
+    for path in (new, old) if newer_first else (old, new, old):
+        _run(session, path)
     session.expire_all()
     line = select(Sale.external_id, Sale.status).where(Sale.external_id.startswith(ORDER))
     stored = sorted((external_id, status) for external_id, status in session.execute(line))
     assert stored == [(ORDER, "completed"), (f"{ORDER} (pair 2)", "cancelled")]
+    again = _run(session, old)
+    assert (again.inserted, again.updated) == (0, 0)
