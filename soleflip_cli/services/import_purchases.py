@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PurchaseRecord, Record
-from soleflip_cli.models import InventoryItem, Sale, Supplier, utcnow
+from soleflip_cli.models import InventoryItem, Supplier, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import match_in_order
+from soleflip_cli.services.matching import match_new_pairs
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
-from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 
 SURPLUS_STATUSES = ("in_stock", "listed")
 # The content hash of a pair this import retired when its row's quantity went down: a raised quantity
@@ -32,7 +31,7 @@ class PurchasesWriter(ChunkWriter):
         self.suppliers: dict[str, int] = {}  # a reseller's few suppliers, by _supplier_key
         for name, ident in session.execute(select(Supplier.name, Supplier.id).order_by(Supplier.id)):
             self.suppliers.setdefault(_supplier_key(name), ident)
-        self.variants: set[int] = set()
+        self.bought: dict[int, date] = {}  # per size: the first purchase day of its new or changed pairs
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
 
@@ -49,9 +48,11 @@ class PurchasesWriter(ChunkWriter):
         for record, (spec, size) in zip(chunk, specs, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
             assert variant_id is not None  # the importer rejects sizes it cannot read
-            self.variants.add(variant_id)
             values = self._values(record, product_id, variant_id)
             old_hash = existing.get(f"{record.key}#1")
+            if old_hash != values["content_hash"]:  # pairs new or changed: sales may take them
+                day = self.bought.get(variant_id, record.purchase_date)
+                self.bought[variant_id] = min(day, record.purchase_date)
             if old_hash is None:
                 new_pairs.extend(_pairs(record, values, range(1, record.quantity + 1)))
                 self.inserted += 1
@@ -132,17 +133,8 @@ class PurchasesWriter(ChunkWriter):
             self.suppliers.update((_supplier_key(name), ident) for name, ident in rows)
 
     def finish(self) -> Counts:
-        """Let earlier sales without a pair consume the new stock (FIFO), then report the counts."""
-        waiting: list[tuple[datetime, int]] = []
-        variants = sorted(self.variants)
-        for start in range(0, len(variants), IN_CHUNK):
-            query = select(Sale.sold_at, Sale.id).where(
-                Sale.inventory_item_id.is_(None),
-                Sale.status.not_in(NON_SALES),
-                Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
-            )
-            waiting.extend((sold_at, ident) for sold_at, ident in self.session.execute(query))
-        matched = match_in_order(self.session, waiting)
+        """Let sales consume the new stock as FIFO would have in date order, then report the counts."""
+        matched = match_new_pairs(self.session, self.bought)
         return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 
 

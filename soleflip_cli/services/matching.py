@@ -64,7 +64,36 @@ def _refifo(session: Session, sales: dict[int, list[tuple[int, date]]], linked: 
     `sales` that took a pair just now. Returns the sales left waiting that are matched now.
     """
     waiting = {v: [s for s in rows if s[0] not in linked] for v, rows in sales.items()}
-    held = _held(session, {v: min(day for _, day in rows) for v, rows in sales.items()})
+    return _rematch(session, waiting, {v: min(day for _, day in rows) for v, rows in sales.items()})
+
+
+def match_new_pairs(session: Session, bought: dict[int, date]) -> int:
+    """FIFO once pairs were bought, the first of each size (variant) on `bought`: returns sales matched.
+
+    Sales still waiting for a pair of these sizes take one, and a pair bought before a pair a
+    CSV-imported sale holds goes to the oldest sale it can (purchases imported after sales).
+    """
+    waiting: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    variants = sorted(bought)
+    for start in range(0, len(variants), IN_CHUNK):
+        query = select(Sale.variant_id, Sale.id, Sale.sold_at).where(
+            Sale.inventory_item_id.is_(None),
+            Sale.status.not_in(NON_SALES),
+            Sale.variant_id.in_(variants[start : start + IN_CHUNK]),
+        )
+        for variant_id, sale_id, sold_at in session.execute(query):
+            if variant_id is not None:
+                waiting[variant_id].append((sale_id, sold_at))
+    days = {v: [(sale_id, sold_at.date()) for sale_id, sold_at in rows] for v, rows in waiting.items()}
+    first = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in bought.items()}
+    moved = _rematch(session, days, first)
+    left = [(sold_at, sale_id) for rows in waiting.values() for sale_id, sold_at in rows]
+    return moved + match_in_order(session, left)  # sizes whose CSV sales hold no pairs from that day
+
+
+def _rematch(session: Session, waiting: dict[int, list[tuple[int, date]]], first: dict[int, date]) -> int:
+    """FIFO over `waiting` sales and the CSV sales holding a pair from `first` on, per size; matched count."""
+    held = _held(session, first)
     if not held:
         return 0
     stock = _in_stock(session, list(held))
@@ -72,7 +101,7 @@ def _refifo(session: Session, sales: dict[int, list[tuple[int, date]]], linked: 
     after: dict[int, int] = {}
     for variant_id, rows in held.items():
         before.update((sale_id, item_id) for sale_id, _, item_id, _ in rows)
-        queue = [*waiting[variant_id], *((sale_id, day) for sale_id, day, _, _ in rows)]
+        queue = [*waiting.get(variant_id, []), *((sale_id, day) for sale_id, day, _, _ in rows)]
         pool = [*((item_id, bought) for _, _, item_id, bought in rows), *stock[variant_id]]
         after.update(_fifo(sorted(queue, key=_by_date), sorted(pool, key=_by_date)))
     _relink(session, before, after)

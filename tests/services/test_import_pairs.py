@@ -115,3 +115,21 @@ def test_either_order_of_files_ends_the_same(session: Session, tmp_path: Path) -
     _import(session, tmp_path / "shop-mar.csv", HEADER + "MAR,2025-03-01,DD1391-100,10,300\n")
     _import(session, tmp_path / "shop-dec.csv", HEADER + "DEC,2025-12-01,DD1391-100,10,300\n")
     assert _costs(session) == {"DEC": Decimal("200.00"), "MAR": Decimal("100.00")}
+
+
+def test_pairs_bought_earlier_imported_later_go_to_the_oldest_sales(session: Session, tmp_path: Path) -> None:
+    sales = HEADER + "JUN7,2025-06-07,DD1391-100,10,300\nJUN9,2025-06-09,DD1391-100,10,300\n"
+    _import(session, tmp_path / "shop.csv", sales)
+    _import(
+        session,
+        tmp_path / "june.csv",
+        "sku,size,cost,currency,purchase_date\nDD1391-100,10,300,USD,2025-06-05\n",
+    )
+    assert _costs(session) == {"JUN7": Decimal("300.00"), "JUN9": None}
+    _import(session, tmp_path / "buys.csv", BUYS)  # January's and February's pairs, imported last
+    assert _costs(session) == {"JUN7": Decimal("100.00"), "JUN9": Decimal("200.00")}  # as in date order
+    stock = session.scalars(select(InventoryItem.purchase_price).where(InventoryItem.status == "in_stock"))
+    assert list(stock) == [Decimal("300.00")]
+    for path in ("shop.csv", "june.csv", "buys.csv"):  # nothing moves on a re-import
+        _import(session, tmp_path / path)
+    assert _costs(session) == {"JUN7": Decimal("100.00"), "JUN9": Decimal("200.00")}
