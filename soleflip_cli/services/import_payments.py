@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import match_in_order, release_pairs, waiting_for
+from soleflip_cli.services.matching import earliest, pair_days, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -253,23 +253,27 @@ def _refund_status(session: Session, totals: dict[int, _Totals]) -> None:
     """
     refunded: list[int] = []
     released: list[int] = []
-    restored: list[tuple[datetime, int]] = []
+    restored: list[int] = []
+    first: dict[int, date] = {}  # sizes to match again, from these days (see matching.rematch)
     ids = sorted(totals)
     for start in range(0, len(ids), IN_CHUNK):
-        query = select(Sale.id, Sale.sale_price, Sale.status, Sale.inventory_item_id, Sale.sold_at).where(
-            Sale.id.in_(ids[start : start + IN_CHUNK])
-        )
-        for sale_id, price, status, item_id, sold_at in session.execute(query):
+        query = select(
+            Sale.id, Sale.sale_price, Sale.status, Sale.inventory_item_id, Sale.sold_at, Sale.variant_id
+        ).where(Sale.id.in_(ids[start : start + IN_CHUNK]))
+        for sale_id, price, status, item_id, sold_at, variant_id in session.execute(query):
             whole = totals[sale_id].refunded >= price > 0
             if whole and status not in NON_SALES:
                 refunded.append(sale_id)
                 released.extend([item_id] if item_id is not None else [])
             elif not whole and status == REFUNDED:
-                restored.append((sold_at, sale_id))
+                restored.append(sale_id)
+                earliest(first, variant_id, sold_at.date())
     if refunded:
         session.execute(update(Sale), [{"id": i, "status": REFUNDED} for i in refunded])
     release_pairs(session, released)
     if restored:
-        session.execute(update(Sale), [{"id": i, "status": "completed"} for _, i in restored])
-    # A restored sale takes a pair again, and a pair a refund freed goes to a sale waiting for one.
-    match_in_order(session, [*restored, *waiting_for(session, released)])
+        session.execute(update(Sale), [{"id": i, "status": "completed"} for i in restored])
+    # A restored sale takes a pair again, and a pair a refund freed goes to the oldest sale it can.
+    for variant_id, day in pair_days(session, released).items():
+        earliest(first, variant_id, day)
+    rematch(session, first)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.importers.base import PurchaseRecord, Record
 from soleflip_cli.models import InventoryItem, Supplier, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import match_new_pairs
+from soleflip_cli.services.matching import earliest, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 
 SURPLUS_STATUSES = ("in_stock", "listed")
@@ -51,8 +51,7 @@ class PurchasesWriter(ChunkWriter):
             values = self._values(record, product_id, variant_id)
             old_hash = existing.get(f"{record.key}#1")
             if old_hash != values["content_hash"]:  # pairs new or changed: sales may take them
-                day = self.bought.get(variant_id, record.purchase_date)
-                self.bought[variant_id] = min(day, record.purchase_date)
+                earliest(self.bought, variant_id, record.purchase_date)
             if old_hash is None:
                 new_pairs.extend(_pairs(record, values, range(1, record.quantity + 1)))
                 self.inserted += 1
@@ -134,7 +133,7 @@ class PurchasesWriter(ChunkWriter):
 
     def finish(self) -> Counts:
         """Let sales consume the new stock as FIFO would have in date order, then report the counts."""
-        matched = match_new_pairs(self.session, self.bought)
+        matched = rematch(self.session, self.bought)
         return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 
 

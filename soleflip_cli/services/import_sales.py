@@ -14,7 +14,7 @@ from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
 from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
-from soleflip_cli.services.matching import match_in_order, release_pairs, waiting_for
+from soleflip_cli.services.matching import earliest, pair_days, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -33,6 +33,7 @@ class _Existing:
     file_name: str | None
     bought: date | None  # the purchase day of the pair the sale holds
     batch_id: int | None  # the batch that wrote the stored values
+    sold_at: datetime
 
 
 DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
@@ -52,7 +53,7 @@ class SalesWriter(ChunkWriter):
         self.cache = ProductCache(session)
         self.inserted = self.updated = self.unchanged = 0
         self.kept: dict[str, int] = {}  # newer file -> its rows this older file differs from
-        self.touched: list[tuple[datetime, int]] = []
+        self.first: dict[int, date] = {}  # sizes whose sales changed, from these days (see rematch)
         self.freed: list[int] = []  # pairs given back to stock, for the sales waiting for one
         self.platforms: set[str] = set()
 
@@ -88,6 +89,7 @@ class SalesWriter(ChunkWriter):
                 self.kept[old.file_name or ""] = self.kept.get(old.file_name or "", 0) + 1
             else:
                 values["id"] = old.id
+                earliest(self.first, old.variant_id, old.sold_at.date())  # where it was
                 if old.inventory_item_id and _gives_back(old, record, variant_id):
                     values["inventory_item_id"] = None
                     released.append(old.inventory_item_id)
@@ -181,6 +183,7 @@ class SalesWriter(ChunkWriter):
                         ImportBatch.file_name,
                         InventoryItem.purchase_date,
                         Sale.import_batch_id,
+                        Sale.sold_at,
                     )
                     .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
                     .outerjoin(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
@@ -196,6 +199,7 @@ class SalesWriter(ChunkWriter):
                         row.file_name,
                         row.purchase_date,
                         row.import_batch_id,
+                        row.sold_at,
                     )
         return found
 
@@ -208,7 +212,8 @@ class SalesWriter(ChunkWriter):
         )
         ids = {(platform, external_id): ident for ident, platform, external_id in rows}
         self._fees((ids[(r.platform, r.external_id)], r) for r, _ in new)
-        self.touched.extend((r.sold_at, ids[(r.platform, r.external_id)]) for r, _ in new)
+        for r, values in new:
+            earliest(self.first, values["variant_id"], r.sold_at.date())
         self.inserted += len(new)
 
     def _update(self, changed: list[tuple[SaleRecord, dict[str, Any]]], released: list[int]) -> None:
@@ -228,7 +233,8 @@ class SalesWriter(ChunkWriter):
             update(PaymentTransaction).where(PaymentTransaction.sale_id.in_(ids)).values(sale_id=None)
         )
         self._fees((v["id"], r) for r, v in changed)
-        self.touched.extend((r.sold_at, v["id"]) for r, v in changed)
+        for r, values in changed:
+            earliest(self.first, values["variant_id"], r.sold_at.date())
         self.updated += len(changed)
 
     def _fees(self, sales: Iterable[tuple[int, SaleRecord]]) -> None:
@@ -242,8 +248,9 @@ class SalesWriter(ChunkWriter):
 
     def finish(self) -> Counts:
         """Let new and changed sales, and those waiting for a pair freed, consume pairs (FIFO); the counts."""
-        waiting = waiting_for(self.session, self.freed)  # a freed pair goes to the oldest sale it fits
-        matched = match_in_order(self.session, [*self.touched, *waiting])
+        for variant_id, day in pair_days(self.session, self.freed).items():  # to the oldest sale it fits
+            earliest(self.first, variant_id, day)
+        matched = rematch(self.session, self.first)
         attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
         warnings = tuple(
             f"{count} row(s) differ from {name}, exported after this file: kept its newer values"

@@ -67,14 +67,16 @@ def _refifo(session: Session, sales: dict[int, list[tuple[int, date]]], linked: 
     return _rematch(session, waiting, {v: min(day for _, day in rows) for v, rows in sales.items()})
 
 
-def match_new_pairs(session: Session, bought: dict[int, date]) -> int:
-    """FIFO once pairs were bought, the first of each size (variant) on `bought`: returns sales matched.
+def rematch(session: Session, first: dict[int, date]) -> int:
+    """FIFO again for these sizes (variants) from these days on; returns the waiting sales matched.
 
-    Sales still waiting for a pair of these sizes take one, and a pair bought before a pair a
-    CSV-imported sale holds goes to the oldest sale it can (purchases imported after sales).
+    Sales waiting for a pair of these sizes take one, and CSV-imported sales holding a pair from
+    that day on are matched again with the waiting ones, so each gets the oldest pair it can have
+    as in date order: after pairs were bought or given back, or sales added or changed, in
+    whatever order the files came in.
     """
     waiting: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    variants = sorted(bought)
+    variants = sorted(first)
     for start in range(0, len(variants), IN_CHUNK):
         query = select(Sale.variant_id, Sale.id, Sale.sold_at).where(
             Sale.inventory_item_id.is_(None),
@@ -85,10 +87,19 @@ def match_new_pairs(session: Session, bought: dict[int, date]) -> int:
             if variant_id is not None:
                 waiting[variant_id].append((sale_id, sold_at))
     days = {v: [(sale_id, sold_at.date()) for sale_id, sold_at in rows] for v, rows in waiting.items()}
-    first = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in bought.items()}
-    moved = _rematch(session, days, first)
+    since = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in first.items()}
+    moved = _rematch(session, days, since)
     left = [(sold_at, sale_id) for rows in waiting.values() for sale_id, sold_at in rows]
     return moved + match_in_order(session, left)  # sizes whose CSV sales hold no pairs from that day
+
+
+def earliest(first: dict[int, date], variant_id: int | None, day: date) -> None:
+    """Note in `first` that FIFO must look at this size again from `day` (see rematch)."""
+    if variant_id is None:
+        return
+    known = first.get(variant_id)
+    if known is None or day < known:
+        first[variant_id] = day
 
 
 def _rematch(session: Session, waiting: dict[int, list[tuple[int, date]]], first: dict[int, date]) -> int:
@@ -156,38 +167,22 @@ def match_in_order(session: Session, sales: Iterable[tuple[datetime, int]]) -> i
     return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
 
 
-def waiting_for(session: Session, item_ids: list[int]) -> list[tuple[datetime, int]]:
-    """Sales (sold_at, id) still without a pair of the sizes of these pairs: those a freed pair may go to."""
-    variants: set[int] = set()
+def pair_days(session: Session, item_ids: list[int]) -> dict[int, date]:
+    """The earliest purchase day of these pairs per size: where FIFO looks again once they are freed."""
+    first: dict[int, date] = {}
     for start in range(0, len(item_ids), IN_CHUNK):
-        variants.update(
-            session.scalars(
-                select(InventoryItem.variant_id).where(
-                    InventoryItem.id.in_(item_ids[start : start + IN_CHUNK]),
-                    InventoryItem.variant_id.is_not(None),
-                )
-            )
+        query = select(InventoryItem.variant_id, InventoryItem.purchase_date).where(
+            InventoryItem.id.in_(item_ids[start : start + IN_CHUNK])
         )
-    ordered = sorted(variants)
-    waiting: list[tuple[datetime, int]] = []
-    for start in range(0, len(ordered), IN_CHUNK):
-        waiting.extend(
-            (sold_at, sale_id)
-            for sold_at, sale_id in session.execute(
-                select(Sale.sold_at, Sale.id).where(
-                    Sale.variant_id.in_(ordered[start : start + IN_CHUNK]),
-                    Sale.inventory_item_id.is_(None),
-                    Sale.status.not_in(NON_SALES),
-                )
-            )
-        )
-    return waiting
+        for variant_id, bought in session.execute(query):
+            earliest(first, variant_id, bought)
+    return first
 
 
 def release_pairs(session: Session, item_ids: list[int]) -> None:
     """Sales that no longer consume these pairs (cancelled, returned, refunded) give them back to stock.
 
-    Callers then match the sales still waiting for such a pair (see waiting_for).
+    Callers then match sales again from the pairs' purchase days (see pair_days and rematch).
     """
     if not item_ids:
         return

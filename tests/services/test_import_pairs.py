@@ -133,3 +133,14 @@ def test_pairs_bought_earlier_imported_later_go_to_the_oldest_sales(session: Ses
     for path in ("shop.csv", "june.csv", "buys.csv"):  # nothing moves on a re-import
         _import(session, tmp_path / path)
     assert _costs(session) == {"JUN7": Decimal("100.00"), "JUN9": Decimal("200.00")}
+
+
+def test_a_sale_corrected_to_a_later_day_lets_an_earlier_one_have_the_older_pair(
+    session: Session, tmp_path: Path
+) -> None:
+    _import(session, tmp_path / "buys.csv", BUYS)
+    sales = HEADER + "S1,2025-03-01,DD1391-100,10,300\nS2,2025-04-01,DD1391-100,10,300\n"
+    _import(session, tmp_path / "shop-1.csv", sales)
+    assert _costs(session) == {"S1": Decimal("100.00"), "S2": Decimal("200.00")}
+    _import(session, tmp_path / "shop-2.csv", sales.replace("S1,2025-03-01", "S1,2025-05-01"))
+    assert _costs(session) == {"S1": Decimal("200.00"), "S2": Decimal("100.00")}  # as in date order

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Listing, Sale, SaleFee, utcnow
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import match_in_order, match_sales, release_pairs, waiting_for
+from soleflip_cli.services.matching import match_sales, pair_days, release_pairs, rematch
 from soleflip_cli.services.sync.progress import PLATFORM, Counts, later, read_cursor, sync_state, write_cursor
 from soleflip_cli.services.sync.refs import CatalogRefs
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -186,7 +186,7 @@ def upsert_orders(
     release_pairs(session, released)
     _take_listed_pairs(session, ids, by_number)
     match_sales(session, ids.values())
-    match_in_order(session, waiting_for(session, released))  # sales still waiting for a pair now freed
+    rematch(session, pair_days(session, released))  # a freed pair goes to the oldest sale it can
     counts.inserted += len(new_rows)
     counts.updated += len(changed_rows)
 
