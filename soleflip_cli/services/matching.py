@@ -50,21 +50,24 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
         )
         session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
     linked = {sale_id for sale_id, _ in links}
-    return len(links) + _refifo(session, by_variant, linked)
+    waiting = {
+        v: left for v, sales in by_variant.items() if (left := [s for s in sales if s[0] not in linked])
+    }
+    return len(links) + _refifo(session, waiting)
 
 
-def _refifo(session: Session, sales: dict[int, list[tuple[int, date]]], linked: set[int]) -> int:
-    """FIFO again where these sales could take a pair that a later CSV-imported sale holds.
+def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
+    """FIFO again where sales left waiting could take a pair that a later CSV-imported sale holds.
 
     An older export imported after a newer one: its sales find the old pairs taken by later sales
-    and only newer pairs in stock (or none). Matching those sizes' sales from the first of these
-    sales' days on again (with their pairs and the pairs in stock) gives each sale the oldest pair
-    it can have, whatever order the files came in. Only CSV-imported sales are re-matched: their
-    pair is always FIFO's choice (a synced sale may be of a listed pair). `linked`: those of
-    `sales` that took a pair just now. Returns the sales left waiting that are matched now.
+    and only newer pairs in stock. Matching those sizes' sales from that day on again (with their
+    pairs and the pairs in stock) gives each sale the oldest pair it can have. Only CSV-imported
+    sales are re-matched: their pair is always FIFO's choice (a synced sale may be of a listed pair).
+    Returns the waiting sales matched.
     """
-    waiting = {v: [s for s in rows if s[0] not in linked] for v, rows in sales.items()}
-    return _rematch(session, waiting, {v: min(day for _, day in rows) for v, rows in sales.items()})
+    if not waiting:
+        return 0
+    return _rematch(session, waiting, {v: min(day for _, day in rows) for v, rows in waiting.items()})[0]
 
 
 def rematch(session: Session, first: dict[int, date]) -> int:
@@ -88,9 +91,10 @@ def rematch(session: Session, first: dict[int, date]) -> int:
                 waiting[variant_id].append((sale_id, sold_at))
     days = {v: [(sale_id, sold_at.date()) for sale_id, sold_at in rows] for v, rows in waiting.items()}
     since = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in first.items()}
-    moved = _rematch(session, days, since)
-    left = [(sold_at, sale_id) for rows in waiting.values() for sale_id, sold_at in rows]
-    return moved + match_in_order(session, left)  # sizes whose CSV sales hold no pairs from that day
+    moved, done = _rematch(session, days, since)
+    # Sizes whose CSV sales hold no pairs from that day: their waiting sales against the stock.
+    left = [(sold_at, sale_id) for v, rows in waiting.items() if v not in done for sale_id, sold_at in rows]
+    return moved + match_in_order(session, left)
 
 
 def earliest(first: dict[int, date], variant_id: int | None, day: date) -> None:
@@ -102,11 +106,16 @@ def earliest(first: dict[int, date], variant_id: int | None, day: date) -> None:
         first[variant_id] = day
 
 
-def _rematch(session: Session, waiting: dict[int, list[tuple[int, date]]], first: dict[int, date]) -> int:
-    """FIFO over `waiting` sales and the CSV sales holding a pair from `first` on, per size; matched count."""
+def _rematch(
+    session: Session, waiting: dict[int, list[tuple[int, date]]], first: dict[int, date]
+) -> tuple[int, set[int]]:
+    """FIFO over `waiting` sales and the CSV sales holding a pair from `first` on, per size.
+
+    Returns the waiting sales matched and the sizes done (those with such CSV sales).
+    """
     held = _held(session, first)
     if not held:
-        return 0
+        return 0, set()
     stock = _in_stock(session, list(held))
     before: dict[int, int] = {}
     after: dict[int, int] = {}
@@ -116,7 +125,7 @@ def _rematch(session: Session, waiting: dict[int, list[tuple[int, date]]], first
         pool = [*((item_id, bought) for _, _, item_id, bought in rows), *stock[variant_id]]
         after.update(_fifo(sorted(queue, key=_by_date), sorted(pool, key=_by_date)))
     _relink(session, before, after)
-    return sum(1 for rows in waiting.values() for sale_id, _ in rows if sale_id in after)
+    return sum(1 for rows in waiting.values() for sale_id, _ in rows if sale_id in after), set(held)
 
 
 def _by_date(row: tuple[int, date]) -> tuple[date, int]:
