@@ -9,12 +9,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.importers.stockx import StockXImporter
 from soleflip_cli.models import ImportBatch, Sale
+from soleflip_cli.services import import_sales
 from soleflip_cli.services.import_ import ImportResult, import_file
 from soleflip_cli.services.import_batches import list_batches
 from tests.importers.conftest import FIXTURES
@@ -135,3 +136,21 @@ def test_an_older_export_keeps_pairs_a_newer_one_cancelled(
     assert stored == [(ORDER, "completed"), (f"{ORDER} (pair 2)", "cancelled")]
     again = _run(session, old)
     assert (again.inserted, again.updated) == (0, 0)
+
+
+def test_a_big_import_refreshes_postgresqls_statistics(
+    session: Session, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Until autovacuum analyzes a bulk-loaded table, its planner thinks it small: slow re-imports."""
+    monkeypatch.setattr(import_sales, "ANALYZE_ROWS", 5)  # the fixture's 5 sales count as a big import
+    statements: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        _run(session, FIXTURES / "stockx-2025.csv")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert ("ANALYZE sales" in statements) == (engine.dialect.name == "postgresql")
