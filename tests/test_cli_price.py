@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from soleflip_cli import db
 from tests.conftest import Cli
-from tests.pricing_data import add_listing, add_market, add_pair, add_stockx_sale
+from tests.pricing_data import NOW, add_listing, add_market, add_pair, add_stockx_sale
 
 
 def seed(url: str, build: Callable[[Session], None]) -> None:
@@ -105,6 +106,11 @@ def test_breakeven_json(cli_nodb: Cli) -> None:
     assert both.exit_code == 2 and "not both" in both.stderr
 
 
+def _days_since(days: int) -> int:
+    """Days from a pair bought `days` before NOW (the test run's start) to today, as the CLI counts them."""
+    return (datetime.now(UTC).date() - (NOW.date() - timedelta(days=days))).days  # 71 past midnight
+
+
 def test_suggest_json_rows(cli: Cli) -> None:
     def build(session: Session) -> None:
         pair = add_pair(session, status="listed", days=70)
@@ -140,7 +146,7 @@ def test_suggest_json_rows(cli: Cli) -> None:
         "best_ask": "187.06",
         "best_payout": "172.10",
         "flag": None,
-        "reason": "beat-lowest: lowest ask 200.00 - 1; 70 days in stock -6%",
+        "reason": f"beat-lowest: lowest ask 200.00 - 1; {_days_since(70)} days in stock -6%",
         "listing_id": 1,
     }
     assert rows[1]["flag"] == "no_market_data" and rows[1]["suggested_ask"] is None
