@@ -17,7 +17,7 @@ from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
-from soleflip_cli.services.matching import earliest, pair_days, release_pairs, rematch
+from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -270,10 +270,7 @@ def _refund_status(session: Session, totals: dict[int, _Totals]) -> None:
                 earliest(first, variant_id, sold_at.date())
     if refunded:
         session.execute(update(Sale), [{"id": i, "status": REFUNDED} for i in refunded])
-    release_pairs(session, released)
+    release_pairs(session, released, first)
     if restored:
         session.execute(update(Sale), [{"id": i, "status": "completed"} for i in restored])
-    # A restored sale takes a pair again, and a pair a refund freed goes to the oldest sale it can.
-    for variant_id, day in pair_days(session, released).items():
-        earliest(first, variant_id, day)
-    rematch(session, first)
+    rematch(session, first)  # a restored sale takes a pair again, a freed one goes to the oldest sale

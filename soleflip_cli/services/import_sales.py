@@ -14,7 +14,7 @@ from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
 from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
-from soleflip_cli.services.matching import earliest, pair_days, release_pairs, rematch
+from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -54,8 +54,7 @@ class SalesWriter(ChunkWriter):
         self.cache = ProductCache(session)
         self.inserted = self.updated = self.unchanged = 0
         self.kept: dict[str, int] = {}  # newer file -> its rows this older file differs from
-        self.first: dict[int, date] = {}  # sizes whose sales changed, from these days (see rematch)
-        self.freed: list[int] = []  # pairs given back to stock, for the sales waiting for one
+        self.first: dict[int, date] = {}  # sizes whose sales or freed pairs changed, from these days
         self.platforms: set[str] = set()
 
     def write(self, records: Sequence[Record]) -> None:
@@ -160,9 +159,9 @@ class SalesWriter(ChunkWriter):
             self.session.execute(
                 update(Sale), [{"id": i, **cancelled, "updated_at": utcnow()} for i, _ in dropped]
             )
-            freed = [item_id for _, item_id in dropped if item_id is not None]
-            release_pairs(self.session, freed)
-            self.freed.extend(freed)
+            release_pairs(
+                self.session, [item_id for _, item_id in dropped if item_id is not None], self.first
+            )
             self.updated += len(dropped)
 
     def _existing(self, chunk: Sequence[SaleRecord]) -> dict[tuple[str, str], _Existing]:
@@ -225,8 +224,7 @@ class SalesWriter(ChunkWriter):
         for group in (with_link, without):
             if group:
                 self.session.execute(update(Sale), group)
-        release_pairs(self.session, released)
-        self.freed.extend(released)
+        release_pairs(self.session, released, self.first)
         ids = [v["id"] for _, v in changed]
         self.session.execute(delete(SaleFee).where(SaleFee.sale_id.in_(ids)))
         # Payment lines already applied to these sales are applied again to the new values.
@@ -249,8 +247,6 @@ class SalesWriter(ChunkWriter):
 
     def finish(self) -> Counts:
         """Let new and changed sales, and those waiting for a pair freed, consume pairs (FIFO); the counts."""
-        for variant_id, day in pair_days(self.session, self.freed).items():  # to the oldest sale it fits
-            earliest(self.first, variant_id, day)
         if self.inserted >= ANALYZE_ROWS and self.session.get_bind().dialect.name == "postgresql":
             # Fresh statistics: until autovacuum's, the planner takes the new table for a small one and
             # a re-import's lookups by id took 10 s for 20,000 sales instead of 2.

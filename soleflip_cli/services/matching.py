@@ -176,22 +176,11 @@ def match_in_order(session: Session, sales: Iterable[tuple[datetime, int]]) -> i
     return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
 
 
-def pair_days(session: Session, item_ids: list[int]) -> dict[int, date]:
-    """The earliest purchase day of these pairs per size: where FIFO looks again once they are freed."""
-    first: dict[int, date] = {}
-    for start in range(0, len(item_ids), IN_CHUNK):
-        query = select(InventoryItem.variant_id, InventoryItem.purchase_date).where(
-            InventoryItem.id.in_(item_ids[start : start + IN_CHUNK])
-        )
-        for variant_id, bought in session.execute(query):
-            earliest(first, variant_id, bought)
-    return first
-
-
-def release_pairs(session: Session, item_ids: list[int]) -> None:
+def release_pairs(session: Session, item_ids: list[int], first: dict[int, date]) -> None:
     """Sales that no longer consume these pairs (cancelled, returned, refunded) give them back to stock.
 
-    Callers then match sales again from the pairs' purchase days (see pair_days and rematch).
+    Their purchase days are noted in `first`: FIFO looks again from there (see rematch), so a pair
+    given back goes to the oldest sale it can.
     """
     if not item_ids:
         return
@@ -201,6 +190,12 @@ def release_pairs(session: Session, item_ids: list[int]) -> None:
         .where(InventoryItem.id.in_(item_ids), InventoryItem.status == "sold")
         .values(status="in_stock")
     )
+    for start in range(0, len(item_ids), IN_CHUNK):
+        query = select(InventoryItem.variant_id, InventoryItem.purchase_date).where(
+            InventoryItem.id.in_(item_ids[start : start + IN_CHUNK])
+        )
+        for variant_id, bought in session.execute(query):
+            earliest(first, variant_id, bought)
 
 
 def _relink(session: Session, before: dict[int, int], after: dict[int, int]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import InventoryItem, Listing, Sale, SaleFee, utcnow
 from soleflip_cli.money import quantize
-from soleflip_cli.services.matching import match_sales, pair_days, release_pairs, rematch
+from soleflip_cli.services.matching import match_sales, release_pairs, rematch
 from soleflip_cli.services.sync.progress import PLATFORM, Counts, later, read_cursor, sync_state, write_cursor
 from soleflip_cli.services.sync.refs import CatalogRefs
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
@@ -183,10 +183,11 @@ def upsert_orders(
         and (item_id := existing[row_number][2]) is not None
         and (by_number[row_number].status or "").lower() in NON_SALES
     ]
-    release_pairs(session, released)
+    first: dict[int, date] = {}  # sizes FIFO looks at again, from these days
+    release_pairs(session, released, first)
     _take_listed_pairs(session, ids, by_number)
     match_sales(session, ids.values())
-    rematch(session, pair_days(session, released))  # a freed pair goes to the oldest sale it can
+    rematch(session, first)
     counts.inserted += len(new_rows)
     counts.updated += len(changed_rows)
 
