@@ -20,40 +20,45 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
 
     Runs over the given sales, or every unmatched sale when `sale_ids` is None, so purchases
     recorded after their sale still get matched. Sales are taken in date order; a sale takes only
-    a pair bought on or before its (UTC) day, else it stays without a cost basis.
+    a pair bought on or before its (UTC) day, else it stays without a cost basis. Each size's stock
+    is read once, however many sales there are (their ids are looked up IN-list by IN-list).
     """
-    query = (
-        select(Sale.id, Sale.variant_id, Sale.sold_at)
-        .where(
-            Sale.inventory_item_id.is_(None),
-            Sale.variant_id.is_not(None),
-            Sale.status.not_in(NON_SALES),
-        )
-        .order_by(Sale.sold_at, Sale.id)
+    query = select(Sale.id, Sale.variant_id, Sale.sold_at).where(
+        Sale.inventory_item_id.is_(None),
+        Sale.variant_id.is_not(None),
+        Sale.status.not_in(NON_SALES),
     )
-    if sale_ids is not None:
-        ids = list(sale_ids)
-        if not ids:
-            return 0
-        query = query.where(Sale.id.in_(ids))
+    if sale_ids is None:
+        found = list(session.execute(query))
+    else:
+        ids = list(dict.fromkeys(sale_ids))
+        found = [
+            row
+            for start in range(0, len(ids), IN_CHUNK)
+            for row in session.execute(query.where(Sale.id.in_(ids[start : start + IN_CHUNK])))
+        ]
     by_variant: dict[int, list[tuple[int, date]]] = defaultdict(list)
-    for sale_id, variant_id, sold_at in session.execute(query):
-        if variant_id is not None:
-            by_variant[variant_id].append((sale_id, sold_at.date()))
+    for sale_id, variant_id, sold_at in sorted(found, key=lambda row: (row[2], row[0])):
+        by_variant[variant_id].append((sale_id, sold_at.date()))
     if not by_variant:
         return 0
     pairs = _in_stock(session, list(by_variant))
     links = [link for variant_id, sales in by_variant.items() for link in _fifo(sales, pairs[variant_id])]
-    if links:
-        session.execute(
-            update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
-        )
-        session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
+    _link(session, links)
     linked = {sale_id for sale_id, _ in links}
     waiting = {
         v: left for v, sales in by_variant.items() if (left := [s for s in sales if s[0] not in linked])
     }
     return len(links) + _refifo(session, waiting)
+
+
+def _link(session: Session, links: list[tuple[int, int]]) -> None:
+    """Each (sale, pair): the sale consumes the pair, which is sold."""
+    if links:
+        session.execute(
+            update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
+        )
+        session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
 
 
 def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
@@ -93,8 +98,8 @@ def rematch(session: Session, first: dict[int, date]) -> int:
     since = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in first.items()}
     moved, done = _rematch(session, days, since)
     # Sizes whose CSV sales hold no pairs from that day: their waiting sales against the stock.
-    left = [(sold_at, sale_id) for v, rows in waiting.items() if v not in done for sale_id, sold_at in rows]
-    return moved + match_in_order(session, left)
+    left = [sale_id for v, rows in waiting.items() if v not in done for sale_id, _ in rows]
+    return moved + match_sales(session, left)
 
 
 def earliest(first: dict[int, date], variant_id: int | None, day: date) -> None:
@@ -168,12 +173,6 @@ def _held(session: Session, first: dict[int, date]) -> dict[int, list[tuple[int,
             if variant_id is not None and sold_at.date() >= first[variant_id]:
                 held[variant_id].append((sale_id, sold_at.date(), item_id, bought))
     return held
-
-
-def match_in_order(session: Session, sales: Iterable[tuple[datetime, int]]) -> int:
-    """match_sales over many sales, in date order and in IN-list sized chunks (FIFO holds across chunks)."""
-    ordered = list(dict.fromkeys(sale_id for _, sale_id in sorted(sales)))
-    return sum(match_sales(session, ordered[i : i + IN_CHUNK]) for i in range(0, len(ordered), IN_CHUNK))
 
 
 def release_pairs(session: Session, item_ids: list[int], first: dict[int, date]) -> None:
