@@ -6,13 +6,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.models import InventoryItem, Sale
+from soleflip_cli.models import Base, InventoryItem, Sale, utcnow
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 from soleflip_cli.tables import SELLABLE
+
+_SALES, _ITEMS = Base.metadata.tables["sales"], Base.metadata.tables["inventory_items"]
+# Core statements: the ORM's bulk update of many rows by key costs more than the database's work.
+_SET_PAIR = (
+    update(_SALES)
+    .where(_SALES.c.id == bindparam("sale"))
+    .values(inventory_item_id=bindparam("item"), updated_at=bindparam("now"))
+)
 
 
 def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
@@ -39,7 +47,8 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
         ]
     by_variant: dict[int, list[tuple[int, date]]] = defaultdict(list)
     for sale_id, variant_id, sold_at in sorted(found, key=lambda row: (row[2], row[0])):
-        by_variant[variant_id].append((sale_id, sold_at.date()))
+        if variant_id is not None:
+            by_variant[variant_id].append((sale_id, sold_at.date()))
     if not by_variant:
         return 0
     pairs = _in_stock(session, list(by_variant))
@@ -54,11 +63,24 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
 
 def _link(session: Session, links: list[tuple[int, int]]) -> None:
     """Each (sale, pair): the sale consumes the pair, which is sold."""
-    if links:
-        session.execute(
-            update(Sale), [{"id": sale_id, "inventory_item_id": item_id} for sale_id, item_id in links]
-        )
-        session.execute(update(InventoryItem), [{"id": item_id, "status": "sold"} for _, item_id in links])
+    _set_pairs(session, links)
+    _set_status(session, [item_id for _, item_id in links], "sold")
+
+
+def _set_pairs(session: Session, links: Iterable[tuple[int, int | None]]) -> None:
+    """Each (sale, pair or None): the sale's pair, in one executemany."""
+    now = utcnow()
+    rows = [{"sale": sale_id, "item": item_id, "now": now} for sale_id, item_id in links]
+    if rows:
+        session.execute(_SET_PAIR, rows)
+
+
+def _set_status(session: Session, item_ids: list[int], status: str) -> None:
+    """The pairs' status, IN-list by IN-list."""
+    now = utcnow()
+    for start in range(0, len(item_ids), IN_CHUNK):
+        chunk = item_ids[start : start + IN_CHUNK]
+        session.execute(update(_ITEMS).where(_ITEMS.c.id.in_(chunk)).values(status=status, updated_at=now))
 
 
 def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
@@ -202,18 +224,10 @@ def _relink(session: Session, before: dict[int, int], after: dict[int, int]) -> 
     changed = [s for s in {*before, *after} if before.get(s) != after.get(s)]
     if not changed:
         return
-    moved = [s for s in changed if s in before]
-    if moved:
-        session.execute(update(Sale), [{"id": s, "inventory_item_id": None} for s in moved])
-    linked = [s for s in changed if s in after]
-    if linked:
-        session.execute(update(Sale), [{"id": s, "inventory_item_id": after[s]} for s in linked])
-    freed = set(before.values()) - set(after.values())
-    taken = set(after.values()) - set(before.values())
-    if freed:
-        session.execute(update(InventoryItem).where(InventoryItem.id.in_(freed)).values(status="in_stock"))
-    if taken:
-        session.execute(update(InventoryItem).where(InventoryItem.id.in_(taken)).values(status="sold"))
+    _set_pairs(session, [(s, None) for s in changed if s in before])
+    _set_pairs(session, [(s, after[s]) for s in changed if s in after])
+    _set_status(session, sorted(set(before.values()) - set(after.values())), "in_stock")
+    _set_status(session, sorted(set(after.values()) - set(before.values())), "sold")
 
 
 def _fifo(sales: list[tuple[int, date]], pairs: list[tuple[int, date]]) -> list[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -130,3 +130,39 @@ def test_fifo_again_moves_a_later_csv_sale_to_the_newer_pair_in_stock(session: S
     session.expire_all()
     assert (february.inventory_item_id, april.inventory_item_id) == (january.id, march.id)
     assert (january.status, march.status) == ("sold", "sold")
+
+
+def test_sales_beyond_one_in_list_match_fifo_in_date_order(session: Session) -> None:
+    """1,300 sales given in reverse date order (three IN lists): FIFO still runs by date over all."""
+    from soleflip_cli.services.product_cache import IN_CHUNK
+
+    product = get_or_create_product(session, sku="DD1391-100", name="Panda")
+    variant = get_or_create_variant(session, product, "10")
+    count = 2 * IN_CHUNK + 300
+    items = [
+        InventoryItem(
+            product_id=product.id,
+            variant_id=variant.id,
+            purchase_price=Decimal(100 + n % 50),
+            purchase_currency="USD",
+            purchase_date=date(2020, 1, 1) + timedelta(days=n),
+        )
+        for n in range(count)
+    ]
+    sales = [
+        _sale(f"s{n}", product.id, variant.id, datetime(2020, 1, 2, tzinfo=UTC) + timedelta(days=n))
+        for n in range(count)
+    ]
+    session.add_all([*items, *sales])
+    session.flush()
+    newest_first = [sale.id for sale in reversed(sales)]
+    # The first pair is gone: each sale takes the next one, and the last sale finds none left.
+    session.delete(items[0])
+    session.flush()
+    assert match_sales(session, newest_first) == count - 1
+    session.expire_all()
+    assert sales[0].inventory_item_id == items[1].id
+    assert [s.inventory_item_id for s in sales[1:-1]] == [i.id for i in items[2:]]
+    assert sales[-1].inventory_item_id is None
+    assert sales[500].cost_price == items[501].purchase_price  # the cost follows the pair (trigger)
+    assert {i.status for i in items[1:]} == {"sold"}
