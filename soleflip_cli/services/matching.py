@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
 from soleflip_cli.tables import SELLABLE
 
+Sold = tuple[int, datetime]  # a sale: its id, when it was sold
+When = TypeVar("When", date, datetime)
 _SALES, _ITEMS = Base.metadata.tables["sales"], Base.metadata.tables["inventory_items"]
 # Core statements: the ORM's bulk update of many rows by key costs more than the database's work.
 _SET_PAIR = (
@@ -45,10 +48,10 @@ def match_sales(session: Session, sale_ids: Iterable[int] | None = None) -> int:
             for start in range(0, len(ids), IN_CHUNK)
             for row in session.execute(query.where(Sale.id.in_(ids[start : start + IN_CHUNK])))
         ]
-    by_variant: dict[int, list[tuple[int, date]]] = defaultdict(list)
+    by_variant: dict[int, list[Sold]] = defaultdict(list)
     for sale_id, variant_id, sold_at in sorted(found, key=lambda row: (row[2], row[0])):
         if variant_id is not None:
-            by_variant[variant_id].append((sale_id, sold_at.date()))
+            by_variant[variant_id].append((sale_id, sold_at))
     if not by_variant:
         return 0
     pairs = _in_stock(session, list(by_variant))
@@ -83,7 +86,7 @@ def _set_status(session: Session, item_ids: list[int], status: str) -> None:
         session.execute(update(_ITEMS).where(_ITEMS.c.id.in_(chunk)).values(status=status, updated_at=now))
 
 
-def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int:
+def _refifo(session: Session, waiting: dict[int, list[Sold]]) -> int:
     """FIFO again where sales left waiting could take a pair that a later CSV-imported sale holds.
 
     An older export imported after a newer one: its sales find the old pairs taken by later sales
@@ -94,7 +97,8 @@ def _refifo(session: Session, waiting: dict[int, list[tuple[int, date]]]) -> int
     """
     if not waiting:
         return 0
-    return _rematch(session, waiting, {v: min(day for _, day in rows) for v, rows in waiting.items()})[0]
+    first = {v: min(sold_at for _, sold_at in rows).date() for v, rows in waiting.items()}
+    return _rematch(session, waiting, first)[0]
 
 
 def rematch(session: Session, first: dict[int, date]) -> int:
@@ -105,7 +109,7 @@ def rematch(session: Session, first: dict[int, date]) -> int:
     as in date order: after pairs were bought or given back, or sales added or changed, in
     whatever order the files came in.
     """
-    waiting: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    waiting: dict[int, list[Sold]] = defaultdict(list)
     variants = sorted(first)
     for start in range(0, len(variants), IN_CHUNK):
         query = select(Sale.variant_id, Sale.id, Sale.sold_at).where(
@@ -116,9 +120,10 @@ def rematch(session: Session, first: dict[int, date]) -> int:
         for variant_id, sale_id, sold_at in session.execute(query):
             if variant_id is not None:
                 waiting[variant_id].append((sale_id, sold_at))
-    days = {v: [(sale_id, sold_at.date()) for sale_id, sold_at in rows] for v, rows in waiting.items()}
-    since = {v: min([day, *(d for _, d in days.get(v, []))]) for v, day in first.items()}
-    moved, done = _rematch(session, days, since)
+    since = {
+        v: min([day, *(sold_at.date() for _, sold_at in waiting.get(v, []))]) for v, day in first.items()
+    }
+    moved, done = _rematch(session, waiting, since)
     # Sizes whose CSV sales hold no pairs from that day: their waiting sales against the stock.
     left = [sale_id for v, rows in waiting.items() if v not in done for sale_id, _ in rows]
     return moved + match_sales(session, left)
@@ -134,7 +139,7 @@ def earliest(first: dict[int, date], variant_id: int | None, day: date) -> None:
 
 
 def _rematch(
-    session: Session, waiting: dict[int, list[tuple[int, date]]], first: dict[int, date]
+    session: Session, waiting: dict[int, list[Sold]], first: dict[int, date]
 ) -> tuple[int, set[int]]:
     """FIFO over `waiting` sales and the CSV sales holding a pair from `first` on, per size.
 
@@ -148,15 +153,15 @@ def _rematch(
     after: dict[int, int] = {}
     for variant_id, rows in held.items():
         before.update((sale_id, item_id) for sale_id, _, item_id, _ in rows)
-        queue = [*waiting.get(variant_id, []), *((sale_id, day) for sale_id, day, _, _ in rows)]
+        queue = [*waiting.get(variant_id, []), *((sale_id, sold_at) for sale_id, sold_at, _, _ in rows)]
         pool = [*((item_id, bought) for _, _, item_id, bought in rows), *stock[variant_id]]
-        after.update(_fifo(sorted(queue, key=_by_date), sorted(pool, key=_by_date)))
+        after.update(_fifo(sorted(queue, key=_in_order), sorted(pool, key=_in_order)))
     _relink(session, before, after)
     return sum(1 for rows in waiting.values() for sale_id, _ in rows if sale_id in after), set(held)
 
 
-def _by_date(row: tuple[int, date]) -> tuple[date, int]:
-    """A sale or pair (id, day) in FIFO order: by day, then id."""
+def _in_order(row: tuple[int, When]) -> tuple[When, int]:
+    """A sale (id, when sold) or pair (id, day bought) in FIFO order: by time, then id."""
     return row[1], row[0]
 
 
@@ -177,10 +182,10 @@ def _in_stock(session: Session, variants: list[int]) -> defaultdict[int, list[tu
     return pairs
 
 
-def _held(session: Session, first: dict[int, date]) -> dict[int, list[tuple[int, date, int, date]]]:
-    """Per variant, its CSV sales holding a pair from its `first` day on: (sale, day, pair, bought)."""
+def _held(session: Session, first: dict[int, date]) -> dict[int, list[tuple[int, datetime, int, date]]]:
+    """Per variant, its CSV sales holding a pair from its `first` day on: (sale, sold, pair, bought)."""
     variants = list(first)
-    held: dict[int, list[tuple[int, date, int, date]]] = defaultdict(list)
+    held: dict[int, list[tuple[int, datetime, int, date]]] = defaultdict(list)
     for start in range(0, len(variants), IN_CHUNK):
         rows = session.execute(
             select(Sale.variant_id, Sale.id, Sale.sold_at, InventoryItem.id, InventoryItem.purchase_date)
@@ -193,7 +198,7 @@ def _held(session: Session, first: dict[int, date]) -> dict[int, list[tuple[int,
         )
         for variant_id, sale_id, sold_at, item_id, bought in rows:
             if variant_id is not None and sold_at.date() >= first[variant_id]:
-                held[variant_id].append((sale_id, sold_at.date(), item_id, bought))
+                held[variant_id].append((sale_id, sold_at, item_id, bought))
     return held
 
 
@@ -230,10 +235,10 @@ def _relink(session: Session, before: dict[int, int], after: dict[int, int]) -> 
     _set_status(session, sorted(set(after.values()) - set(before.values())), "sold")
 
 
-def _fifo(sales: list[tuple[int, date]], pairs: list[tuple[int, date]]) -> list[tuple[int, int]]:
-    """(sale, pair) links: each sale, in date order, takes the oldest pair left if bought by its day."""
+def _fifo(sales: list[Sold], pairs: list[tuple[int, date]]) -> list[tuple[int, int]]:
+    """(sale, pair) links: each sale, in time order, takes the oldest pair left if bought by its day."""
     links: list[tuple[int, int]] = []
-    for sale_id, day in sales:
-        if len(links) < len(pairs) and pairs[len(links)][1] <= day:
+    for sale_id, sold_at in sales:
+        if len(links) < len(pairs) and pairs[len(links)][1] <= sold_at.date():
             links.append((sale_id, pairs[len(links)][0]))
     return links

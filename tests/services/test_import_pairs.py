@@ -144,3 +144,20 @@ def test_a_sale_corrected_to_a_later_day_lets_an_earlier_one_have_the_older_pair
     assert _costs(session) == {"S1": Decimal("100.00"), "S2": Decimal("200.00")}
     _import(session, tmp_path / "shop-2.csv", sales.replace("S1,2025-03-01", "S1,2025-05-01"))
     assert _costs(session) == {"S1": Decimal("200.00"), "S2": Decimal("100.00")}  # as in date order
+
+
+def test_two_sales_of_one_day_take_pairs_by_time_whichever_file_comes_first(
+    session: Session, tmp_path: Path
+) -> None:
+    """The morning sale has the older pair, even when the evening sale was imported (and matched) first."""
+    timed = SHOP.model_copy(update={"date_format": "%Y-%m-%d %H:%M"})
+    options = ImportOptions(mappings={"shop": timed})
+    header = "Order,Date,SKU,Size,Price\n"
+    evening = header + "EVENING,2025-03-01 18:00,DD1391-100,10,300\n"
+    morning = header + "MORNING,2025-03-01 09:00,DD1391-100,10,300\n"
+    (tmp_path / "buys.csv").write_text(BUYS, encoding="utf-8")
+    import_file(session, tmp_path / "buys.csv", options=options)
+    for name, text in (("shop-evening.csv", evening), ("shop-morning.csv", morning)):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        import_file(session, tmp_path / name, fmt="generic", mapping="shop", options=options)
+    assert _costs(session) == {"EVENING": Decimal("200.00"), "MORNING": Decimal("100.00")}
