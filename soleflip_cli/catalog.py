@@ -67,7 +67,7 @@ def _eu(text: str, number: str, third: str | None) -> Size:
 def parse_size(raw: str | None) -> Size:
     """Normalise a printed size: `10`, `US 10.5`, `10.5W`, `2.5Y`, `10C`, `12W / 10.5M`, `EU 44`, `L`."""
     text = (raw or "").strip()
-    upper = re.sub(r"\s+", " ", text.upper())
+    upper = re.sub(r"(?<=\d),(?=\d)", ".", re.sub(r"\s+", " ", text.upper()))  # a decimal comma: 10,5
     if upper in _MISSING or upper in {"OS", "ONE SIZE", "O/S"}:
         return Size(text, "OS", "os")
     if match := re.fullmatch(r"(?:US )?[\d.]+ ?W ?/ ?(?:US )?([\d.]+) ?M", upper):

@@ -133,7 +133,7 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
     """
     if text is None:
         return None
-    raw = text.strip().replace("\u00a0", " ")
+    raw = text.strip().replace("\u00a0", " ").replace("\u202f", " ")  # no-break spaces group digits
     if raw.upper() in MISSING_TOKENS:
         return None
     negative = False
@@ -171,13 +171,14 @@ def parse_money(text: str | None, *, decimal_comma: bool | None = None) -> Money
         raise MoneyParseError(
             f"unknown currency {code!r} in {text!r}", "unknown currency code (expected e.g. USD, EUR)"
         )
-    amount = _parse_number(raw, decimal_comma)
+    amount = parse_number(raw, decimal_comma)
     if negative:
         amount = -amount
     return Money(amount, code, symbol)
 
 
-def _parse_number(raw: str, decimal_comma: bool | None) -> Decimal:
+def parse_number(raw: str, decimal_comma: bool | None) -> Decimal:
+    """A plain number with thousands separators (`1,234.5`, `1.234,5`), the separators as in parse_money."""
     if not raw or not re.fullmatch(r"[0-9.,]+", raw):
         raise MoneyParseError(f"not an amount: {raw!r}")
     if decimal_comma is None:

@@ -90,7 +90,9 @@ def _generic(source: reading.Source, name: str, options: ImportOptions) -> tuple
     delimiters = (settings.delimiter,) if settings.delimiter else (",", ";")
     skip = settings.skip_lines
     header = reading.find_header(source, importer.detect, delimiters=delimiters, skip_lines=skip)
-    header = header or reading.first_record(source, delimiters[0], skip)
+    if header is None:  # the errors then name the mapped columns missing from the likelier header
+        firsts = [h for d in delimiters if (h := reading.first_record(source, d, skip)) is not None]
+        header = max(firsts, key=lambda h: importer.columns_in(h.cells), default=None)
     if header is None:
         raise FileFormatError(f"no header after the {skip} lines the mapping skips")
     return importer, reading.table(source, header)

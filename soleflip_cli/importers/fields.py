@@ -15,6 +15,7 @@ from soleflip_cli.money import (
     SHARED_SYMBOLS,
     MoneyParseError,
     parse_money,
+    parse_number,
     quantize,
 )
 
@@ -260,24 +261,39 @@ class Cells:
         adjust: Callable[[str], str] | None = None,
     ) -> datetime | None:
         """A timestamp read with the format's one pattern; naive times are taken as UTC."""
+        parsed = self._stamp(name, pattern, example, required, adjust)
+        if parsed is None:
+            return None
+        try:
+            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 moved across midnight into UTC
+            self.reject(name, self.raw(name), "out of range")
+        return None
+
+    def day(self, name: str, pattern: str, example: str, *, required: bool = True) -> date | None:
+        """A calendar date read with the format's one pattern: the day written, whatever its offset."""
+        stamp = self._stamp(name, pattern, example, required)
+        return stamp.date() if stamp else None
+
+    def _stamp(
+        self,
+        name: str,
+        pattern: str,
+        example: str,
+        required: bool,
+        adjust: Callable[[str], str] | None = None,
+    ) -> datetime | None:
+        """The cell read with `pattern` as written (its offset kept), or None (rejected if bad)."""
         value = self.raw(name)
         if is_missing(value):
             if required:
                 self.reject(name, value, f"a date is required (like {example})")
             return None
         try:
-            parsed = _date(adjust(value) if adjust else value, pattern)
-            return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            return _date(adjust(value) if adjust else value, pattern)
         except ValueError:
             self.reject(name, value, f"not a date like {example}")
-        except OverflowError:  # year 1 or 9999 moved across midnight into UTC
-            self.reject(name, value, "out of range")
         return None
-
-    def day(self, name: str, pattern: str, example: str, *, required: bool = True) -> date | None:
-        """A calendar date read with the format's one pattern."""
-        stamp = self.when(name, pattern, example, required=required)
-        return stamp.date() if stamp else None
 
     def plausible(self, name: str, day: date | None, today: date | None = None) -> None:
         """Reject a purchase or sale day before EARLIEST_DAY, or (given `today`) after today."""
@@ -290,16 +306,19 @@ class Cells:
         elif today is not None and day > today + CLOCK_SKEW:
             self.reject(name, self.raw(name), "is in the future")
 
-    def count(self, name: str, *, default: int = 1, maximum: int = 1000) -> int:
-        """A positive whole quantity (default when the column is empty or absent)."""
+    def count(
+        self, name: str, *, default: int = 1, maximum: int = 1000, decimal_comma: bool | None = None
+    ) -> int:
+        """A positive whole quantity (default when empty or absent); `2,0` is 2, read as money reads it."""
         value = self.raw(name)
         if is_missing(value):
             return default
         try:
-            number = int(Decimal(value.replace(",", "")))
-            if Decimal(value.replace(",", "")) != number:
+            amount = parse_number(value.strip(), decimal_comma)
+            number = int(amount)
+            if amount != number:
                 raise ValueError(value)
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError, MoneyParseError):
             self.reject(name, value, "not a whole number")
             return default
         if not 1 <= number <= maximum:

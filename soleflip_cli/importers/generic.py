@@ -70,6 +70,7 @@ class GenericImporter:
         self, name: str, mapping: MappingSettings, *, base_currency: str, today: date | None
     ) -> None:
         self.name = f"generic:{name}"
+        self.today = today or datetime.now(UTC).date()
         self.mapping = mapping
         self.target: Target = mapping.target
         self.description = f"your mapping [import.mappings.{name}] ({mapping.target})"
@@ -100,7 +101,7 @@ class GenericImporter:
         self._purchases = PurchasesImporter(
             default_currency=self.default_currency,
             currency_source=self.currency_source,
-            today=today,
+            today=self.today,
             columns={field: (column,) for field, column in mapping.columns.items()},
             date_format=mapping.date_format,
             decimal_comma=self.decimal_comma,
@@ -111,6 +112,11 @@ class GenericImporter:
         """True when the header has every column the mapping names."""
         return Columns(header).has_all(list(self.mapping.columns.values()))
 
+    def columns_in(self, header: Sequence[str]) -> int:
+        """How many of the columns the mapping names the header has."""
+        columns = Columns(header)
+        return sum(1 for column in self.mapping.columns.values() if column in columns)
+
     def column_for(self, field: str, header: Sequence[str]) -> str | None:
         """The file's own name of the column a record field is read from (None when it is not mapped)."""
         if self.target == "purchases":
@@ -119,17 +125,18 @@ class GenericImporter:
         return spelled(header, (column,)) if column else None
 
     def parse(self, rows: Rows) -> Iterator[Record | RowError]:
-        """Purchases go through the purchases importer; sales are read here."""
-        if self.target == "purchases":
-            yield from self._purchases.parse(rows)
-            return
+        """Every column the mapping names must be there; purchases then go through the purchases importer."""
         columns = Columns(rows.header)
         mapped = self.mapping.columns
         if missing := [c for c in mapped.values() if c not in columns]:
-            yield from (RowError(rows.header_line, c, "", "required column is missing") for c in missing)
+            why = "a column the mapping names is missing"
+            yield from (RowError(rows.header_line, c, "", why) for c in dict.fromkeys(missing))
             return
         if repeated := repeated_columns(rows, columns, list(mapped.values())):
             yield from repeated
+            return
+        if self.target == "purchases":
+            yield from self._purchases.parse(rows)
             return
         occurrences = Occurrences()
         seen: dict[str, int] = {}
@@ -165,7 +172,7 @@ class GenericImporter:
             )
 
         sold_at = cells.when(self.mapping.columns["sold_at"], self.mapping.date_format, self.example)
-        cells.plausible(self.mapping.columns["sold_at"], sold_at.date() if sold_at else None)
+        cells.plausible(self.mapping.columns["sold_at"], sold_at.date() if sold_at else None, self.today)
         price = money("sale_price", required=True)
         fees, payout = money("fees_total"), money("payout")
         payout_column = col("payout_date")
@@ -183,7 +190,7 @@ class GenericImporter:
             currency or self.default_currency, money_columns, "" if currency else self.currency_source
         )
         quantity_column = col("quantity")
-        quantity = cells.count(quantity_column) if quantity_column else 1
+        quantity = cells.count(quantity_column, decimal_comma=self.decimal_comma) if quantity_column else 1
         sku, name = normalise_sku(text("sku")), text("item_name")
         if sku is None and name is None:
             cells.reject(col("sku") or col("item_name"), "", "a SKU or a product name is required")

@@ -115,8 +115,12 @@ class PurchasesImporter:
     def _purchase(
         self, cells: Cells, found: Mapping[str, str | None], occurrences: Occurrences
     ) -> PurchaseRecord | None:
-        def col(field: str) -> str:
+        def col(field: str) -> str:  # a required field's column (parse checked it is there)
             return found.get(field) or field
+
+        def text(field: str) -> str | None:  # an optional field: None when no column is read for it
+            column = found.get(field)
+            return cells.text(column) if column else None
 
         sku = normalise_sku(cells.text(col("sku"), required=True))
         size = _size(cells, col("size"))
@@ -129,10 +133,11 @@ class PurchasesImporter:
         cells.plausible(col("purchase_date"), bought, self.today)
         condition = _choice(cells, found.get("condition"), CONDITIONS, "new")
         box = _choice(cells, found.get("box_condition"), BOXES, "good")
-        quantity = cells.count(col("quantity"))
+        quantity_column = found.get("quantity")
+        quantity = cells.count(quantity_column, decimal_comma=self.decimal_comma) if quantity_column else 1
         if cells.errors or sku is None or size is None or cost is None or bought is None:
             return None
-        supplier = cells.text(col("supplier"))
+        supplier = text("supplier")
         identity = digest(sku, size, bought.isoformat(), (supplier or "").casefold())
         return PurchaseRecord(
             line=cells.line,
@@ -142,13 +147,13 @@ class PurchasesImporter:
             cost=cost[0],
             currency=currency,
             purchase_date=bought,
-            name=cells.text(col("name")),
+            name=text("name"),
             supplier=supplier,
-            location=cells.text(col("location")),
+            location=text("location"),
             condition=condition,
             box_condition=box,
             quantity=quantity,
-            notes=cells.text(col("notes")),
+            notes=text("notes"),
         )
 
 

@@ -48,7 +48,7 @@ GERMAN = MappingSettings(
         "supplier": "Händler",
     },
 )
-OPTIONS = ImportOptions(today=date(2025, 1, 1), mappings={"shop": SHOP, "de": GERMAN})
+OPTIONS = ImportOptions(today=date(2027, 1, 1), mappings={"shop": SHOP, "de": GERMAN})
 
 
 def test_sales_mapping_is_auto_detected() -> None:
@@ -259,3 +259,64 @@ def test_each_pair_of_a_line_keeps_price_less_fees_equal_to_its_payout(write: Ca
         (Decimal("100.00"), Decimal("3.33"), Decimal("96.67")),
     ]
     assert sum((p.payout or Decimal(0) for p in pairs), Decimal(0)) == sale.payout == Decimal("290.00")
+
+
+BUYS = MappingSettings(
+    target="purchases",
+    columns={"sku": "Style", "size": "Size", "cost": "Paid", "purchase_date": "Date", "quantity": "Pairs"},
+)
+
+
+def test_a_purchases_mapping_needs_every_column_it_names(write: Callable[..., Path]) -> None:
+    """A mapped quantity column the file lacks is an error, not one pair per row."""
+    path = write("Style,Size,Paid,Date,Qty\nDM7866-200,10,100.00,2024-01-01,3\n")
+    _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": BUYS}), "buys")
+    assert [(e.line, e.column, e.reason) for e in errors] == [
+        (1, "Pairs", "a column the mapping names is missing")
+    ]
+    assert records == []
+
+
+def test_a_semicolon_file_names_only_the_columns_really_missing(write: Callable[..., Path]) -> None:
+    """Without the mapping's delimiter, the errors read the header as `;` splits it, the likelier."""
+    path = write("Style;Size;Paid;Date;Qty\nDM7866-200;10;100.00;2024-01-01;3\n")
+    _, _, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": BUYS}), "buys")
+    assert [e.column for e in errors] == ["Pairs"]
+
+
+def test_a_purchases_mapping_reads_only_the_columns_it_names(write: Callable[..., Path]) -> None:
+    """Columns called Quantity, Supplier, Location or Notes are not read unless mapped."""
+    mapping = BUYS.model_copy(update={"columns": {k: v for k, v in BUYS.columns.items() if k != "quantity"}})
+    path = write(
+        "Style,Size,Paid,Date,Quantity,Supplier,Location,Notes,Condition,Name\n"
+        "DM7866-200,10,100.00,2024-01-01,3,Nike,Shelf,hello,used,Travis\n"
+    )
+    _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": mapping}), "buys")
+    assert errors == []
+    [record] = records
+    assert isinstance(record, PurchaseRecord)
+    read = (record.quantity, record.supplier, record.location, record.notes, record.condition, record.name)
+    assert read == (1, None, None, None, "new", None)
+
+
+@pytest.mark.parametrize(("cell", "quantity"), [("2,0", 2), ("2", 2), ("1.000", 1000), ("1,5", None)])
+def test_a_quantity_follows_the_mappings_decimal_comma(
+    write: Callable[..., Path], cell: str, quantity: int | None
+) -> None:
+    """`2,0` is two pairs (not 20), `1,5` is no whole number; `1.000` with a decimal comma is 1000 pairs."""
+    mapping = BUYS.model_copy(update={"decimal_separator": ",", "delimiter": ";"})
+    path = write(f"Style;Size;Paid;Date;Pairs\nDM7866-200;10,5;100,00;2024-01-01;{cell}\n")
+    _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": mapping}), "buys")
+    assert [(e.column, e.reason) for e in errors] == ([] if quantity else [("Pairs", "not a whole number")])
+    assert [(r.quantity, r.size) for r in records if isinstance(r, PurchaseRecord)] == (
+        [(quantity, "10,5")] if quantity else []
+    )
+
+
+def test_a_purchase_day_is_the_day_written_whatever_its_offset(write: Callable[..., Path]) -> None:
+    """An evening purchase in New York stays on its day (not the next one, in UTC)."""
+    mapping = BUYS.model_copy(update={"date_format": "%Y-%m-%dT%H:%M:%S%z"})
+    path = write("Style,Size,Paid,Date,Pairs\nDM7866-200,10,100.00,2024-12-31T20:30:00-05:00,1\n")
+    _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": mapping}), "buys")
+    assert errors == []
+    assert [r.purchase_date for r in records if isinstance(r, PurchaseRecord)] == [date(2024, 12, 31)]

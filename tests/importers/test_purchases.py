@@ -104,3 +104,13 @@ def test_a_near_miss_header_names_the_missing_column(write: Callable[..., Path])
 def test_columns_no_field_reads_are_named() -> None:
     header = ["SKU", "Size", "cost", "Purchase_Date", "shelf", "", "Box Condition", "comment"]
     assert PurchasesImporter().unread(header) == ["shelf", "comment"]
+
+
+def test_a_french_or_german_spreadsheets_numbers(write: Callable[..., Path]) -> None:
+    """`2,0` pairs are two (not 20); a narrow no-break space groups thousands (French Excel)."""
+    text = "sku;size;cost;currency;purchase date;quantity\nDD1391-100;10,5;1\u202f234,56;EUR;2024-01-01;2,0\n"
+    _, records, errors = parse_path(write(text))
+    assert errors == []
+    [record] = records
+    assert isinstance(record, PurchaseRecord)
+    assert (record.quantity, record.cost, record.size) == (2, Decimal("1234.56"), "10,5")

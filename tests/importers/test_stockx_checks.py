@@ -120,7 +120,9 @@ def test_purchase_dates_between_1985_and_tomorrow(write: Write, day: str, reason
 def test_a_mapped_sale_before_1985_is_a_row_error(write: Write) -> None:
     text = (FIXTURES / "generic-sales.csv").read_text(encoding="utf-8")
     text = text.replace("2026-05-14 11:23:45 +0100", "1970-01-01 00:00:00 +0000")
-    _, records, errors = parse_path(write(text), options=OPTIONS)
+    _, records, errors = parse_path(
+        write(text), options=ImportOptions(today=date(2027, 1, 1), mappings={"shop": SHOP})
+    )
     reason = "is before 1985: not a real purchase or sale date"
     assert [(e.line, e.column, e.value, e.reason) for e in errors] == [
         (2, "Created at", "1970-01-01 00:00:00 +0000", reason)
@@ -166,3 +168,12 @@ def test_alias_and_ebay_sale_dates_must_be_plausible(
 def test_a_fee_above_the_listing_price_is_a_row_error(write: Write) -> None:
     sales, errors = _stockx(write, "10.8,EUR,3.6,EUR", "1000.50,EUR,3.6,EUR")
     assert (len(sales), errors) == (4, [(2, "Seller Fee", "1000.50", "more than the listing price 120.00")])
+
+
+def test_a_mapped_sale_in_the_future_is_a_row_error(write: Write) -> None:
+    """As for every built-in format: a sale dated after today (a day of clock skew aside) is a typo."""
+    text = (FIXTURES / "generic-sales.csv").read_text(encoding="utf-8")
+    options = ImportOptions(today=date(2026, 5, 14), mappings={"shop": SHOP})
+    _, records, errors = parse_path(write(text), options=options)
+    assert [(e.line, e.column, e.reason) for e in errors] == [(4, "Created at", "is in the future")]
+    assert len(records) == 2  # the 14th and, within a day of clock skew, the 15th
