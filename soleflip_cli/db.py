@@ -73,7 +73,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot create the database's folder {folder}: {exc.strerror or exc}",
+                    hint="set SOLEFLIP_HOME or [database] url to a folder you can write to",
+                ) from None
         kwargs["connect_args"] = {"timeout": 30}
     try:
         engine = create_engine(parsed, **kwargs)

@@ -32,3 +32,8 @@ def resolve_paths() -> Paths:
         config_file=Path(platformdirs.user_config_dir("soleflip")) / "config.toml",
         data_dir=Path(platformdirs.user_data_dir("soleflip")),
     )
+
+
+def shown(path: Path | str) -> str:
+    """A path as text to print and store: bytes a file name has that are not UTF-8 as `\\xe9` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

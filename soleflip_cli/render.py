@@ -75,13 +75,13 @@ def _stderr_console() -> Console:
 def info(message: str) -> None:
     """A progress or status message on stderr (silenced by --quiet)."""
     if not _QUIET["on"]:
-        _stderr_console().print(message, markup=False)
+        _stderr_console().print(message, markup=False, soft_wrap=True)  # one line each, for logs
 
 
 def warn(message: str) -> None:
     """A warning on stderr (silenced by --quiet)."""
     if not _QUIET["on"]:
-        _stderr_console().print(f"Warning: {message}", markup=False, style="yellow")
+        _stderr_console().print(f"Warning: {message}", markup=False, style="yellow", soft_wrap=True)
 
 
 def error(message: str) -> None:

@@ -118,7 +118,8 @@ def test_dry_run(cli: Cli) -> None:
     ("args", "message"),
     [
         (["nowhere.csv"], "nowhere.csv: no such file"),
-        ([STOCKX, "--format", "xml"], "unknown --format 'xml'"),
+        ([STOCKX, "--format", "xml"], "unknown --format 'xml'; choose one of auto, stockx"),
+        ([STOCKX, "--format", "json"], "unknown --format 'json' (the output format is -o/--output here)"),
         (["-", "-"], "stdin (-) can be read only once"),
         ([STOCKX, "--mapping", "shopify"], "no mapping named 'shopify' (none configured)"),
     ],

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -25,7 +26,7 @@ from soleflip_cli.importers import reading
 from soleflip_cli.services.import_ import import_file
 from tests.conftest import Cli
 from tests.importers.conftest import FIXTURES
-from tests.reliability.procs import soleflip
+from tests.reliability.procs import run, soleflip
 
 STOCKX = str(FIXTURES / "stockx-2025.csv")
 HEADER = "sku,size,cost,currency,purchase date\n"
@@ -336,3 +337,36 @@ def test_sigterm_while_spooling_stdin_leaves_no_file(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGTERM, err
     assert list(spool.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux file names are any bytes")
+def test_a_file_name_that_is_not_utf8_is_imported_and_shown_escaped(tmp_path: Path, purchases: str) -> None:
+    """`caf\\xe9.csv` (Latin-1 bytes) goes in like any file, its name escaped in output and history."""
+    odd = tmp_path / os.fsdecode(b"caf\xe9.csv")
+    odd.write_text(HEADER + ROWS.replace("2024-03", "2024-04"))
+    url = f"sqlite:///{tmp_path / 'names.db'}"
+    done = run(soleflip(url, "import", "csv", str(odd), purchases, "--json"))
+    assert done.returncode == ExitCode.OK and "Traceback" not in done.stderr, done.stderr
+    first, second = json.loads(done.stdout)
+    assert (first["file"], first["inserted"], second["inserted"]) == (str(tmp_path / "caf\\xe9.csv"), 2, 2)
+    history = json.loads(run(soleflip(url, "import", "history", "--json")).stdout)
+    assert [b["file"] for b in history] == [purchases, str(tmp_path / "caf\\xe9.csv")]
+
+
+def test_a_database_folder_that_cannot_be_made_is_a_clean_error(cli_nodb: Cli, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli_nodb("--db", f"sqlite:///{blocker / 'data' / 'soleflip.db'}", "import", "history")
+    assert result.exit_code == ExitCode.ERROR and result.exception is None, result.exception
+    assert f"cannot create the database's folder {blocker / 'data'}" in result.stderr
+
+
+def test_messages_stay_on_one_line_for_logs(cli: Cli, tmp_path: Path) -> None:
+    """Cron mail and grep see each warning whole, not wrapped at 80 columns mid-name."""
+    path = tmp_path / ("stockx_historical_seller_sales_report_march_" + "x" * 60 + ".csv")
+    path.write_bytes(
+        (HEADER.replace("date", "date,notes") + "DD1391-100,10,110,USD,2024-03-01,café\n").encode("cp1252")
+    )
+    result = cli("import", "csv", str(path))
+    [line] = [line for line in result.stderr.splitlines() if "Windows-1252" in line]
+    assert line.startswith(f"Warning: {path} is not UTF-8")

@@ -21,6 +21,7 @@ from soleflip_cli.cli._common import (
     writer_lock,
 )
 from soleflip_cli.errors import ExitCode, FileReadError, FindingsError, InterruptedRunError, UsageError
+from soleflip_cli.paths import shown
 from soleflip_cli.render import Column, OutputFormat
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ HISTORY_COLUMNS = [
     Column("unchanged", numeric=True),
     Column("rejected", numeric=True),
 ]
+_OUTPUTS = {f.value for f in OutputFormat}
 # `--format` names the input format here (as documented), so the output format moves to --output.
 OutputOption = Annotated[
     OutputFormat | None,
@@ -99,7 +101,7 @@ def import_csv(
     ] = False,
     wait: WaitOption = False,
     fmt: OutputOption = None,
-    as_json: JsonOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --output json.")] = False,
 ) -> None:
     """Import sales (StockX, Alias, eBay), market sales (contest) or purchases from CSV files.
 
@@ -126,7 +128,10 @@ def import_csv(
     from soleflip_cli.importers import ImportOptions, check_choice
 
     if input_format not in INPUT_FORMATS:
-        raise UsageError(f"unknown --format {input_format!r}; choose one of {', '.join(INPUT_FORMATS)}")
+        output = " (the output format is -o/--output here)" if input_format in _OUTPUTS else ""
+        raise UsageError(
+            f"unknown --format {input_format!r}{output}; choose one of {', '.join(INPUT_FORMATS)}"
+        )
     inputs = _inputs(files)
     app_state = state(ctx)
     settings = app_state.loaded.settings
@@ -187,7 +192,7 @@ class _Input:
     @property
     def label(self) -> str:
         """The name shown for it."""
-        return "<stdin>" if self.path is None else str(self.path)
+        return "<stdin>" if self.path is None else shown(self.path)
 
 
 def _inputs(files: list[str]) -> list[_Input]:

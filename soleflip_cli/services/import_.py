@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.errors import FileFormatError, FileReadError, SoleflipError
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import Importer, MarketSaleRecord, MarketValues, Record, RowError, Rows
+from soleflip_cli.paths import shown
 from soleflip_cli.services import import_worker
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
 from soleflip_cli.services.import_limits import market_fits, out_of_bounds
@@ -137,7 +138,7 @@ def import_file(
     CSV text or fits no format (or several) is refused as a whole, its result holding that one
     error; a wrong `fmt` / `mapping` raises UsageError (exit 2).
     """
-    display = name or str(path)
+    display = name or shown(path)
     try:
         source = reading.prepare(path, display)
         importer, rows = choose(source, fmt, mapping, options or ImportOptions())
