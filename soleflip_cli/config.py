@@ -77,7 +77,7 @@ class MappingSettings(_Section):
     """A named column mapping for `soleflip import csv --format generic --mapping NAME`."""
 
     target: Literal["sales", "purchases"] = "sales"
-    platform: str = "other"
+    platform: str | None = None  # sales are keyed (platform, external_id); default: the mapping's name
     columns: dict[str, str] = Field(default_factory=dict)
     date_format: str = "%Y-%m-%d"
     decimal_separator: Literal[".", ","] = "."

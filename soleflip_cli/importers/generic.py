@@ -70,6 +70,7 @@ class GenericImporter:
         self, name: str, mapping: MappingSettings, *, base_currency: str, today: date | None
     ) -> None:
         self.name = f"generic:{name}"
+        self.platform = (mapping.platform or name).casefold()  # two shops' order 1001 are two sales
         self.today = today or datetime.now(UTC).date()
         self.mapping = mapping
         self.target: Target = mapping.target
@@ -105,7 +106,6 @@ class GenericImporter:
             columns={field: (column,) for field, column in mapping.columns.items()},
             date_format=mapping.date_format,
             decimal_comma=self.decimal_comma,
-            name=self.name,
         )
 
     def detect(self, header: Sequence[str]) -> bool:
@@ -211,7 +211,7 @@ class GenericImporter:
         line = price[0] * quantity if self.mapping.price_per == "pair" else price[0]  # the line's price
         return SaleRecord(
             line=cells.line,
-            platform=self.mapping.platform.casefold(),
+            platform=self.platform,
             external_id=external,
             sold_at=sold_at,
             sale_price=line,
