@@ -73,6 +73,9 @@ class InventorySettings(_Section):
         return value
 
 
+MappedStatus = Literal["completed", "cancelled", "returned", "refunded"]
+
+
 class MappingSettings(_Section):
     """A named column mapping for `soleflip import csv --format generic --mapping NAME`."""
 
@@ -90,6 +93,8 @@ class MappingSettings(_Section):
     # Rows repeating the previous row's external_id are further lines of its order (Shopify): their
     # blank order-level cells (sold_at, currency, status, ...) are the order's first row's.
     order_lines: bool = False
+    # A sale's status cells in the file's own words, as soleflip's: {"Storniert" = "cancelled"}.
+    statuses: dict[str, MappedStatus] = Field(default_factory=dict)
 
     @field_validator("currency")
     @classmethod

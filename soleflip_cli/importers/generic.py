@@ -22,6 +22,7 @@ from soleflip_cli.importers.base import (
 from soleflip_cli.importers.fields import Cells, Columns, data_rows, repeated_columns, spelled
 from soleflip_cli.importers.purchases import REQUIRED as PURCHASE_REQUIRED
 from soleflip_cli.importers.purchases import PurchasesImporter
+from soleflip_cli.tables import NON_SALE_STATUSES
 
 if TYPE_CHECKING:
     from soleflip_cli.config import MappingSettings
@@ -58,7 +59,12 @@ PURCHASE_FIELDS = (
 )
 FEES = "Fees"
 ADJUSTMENT = "Unlisted fees (price - payout)"
-VOIDED = {"voided": "cancelled"}
+# Status words of shops' exports (Shopify's financial and fulfilment statuses among them), as stored.
+SOLD = (
+    "completed complete sold paid partially_paid partially_refunded pending authorized shipped delivered "
+    "fulfilled unfulfilled partial"
+).split()
+NOT_SOLD = {"voided": "cancelled", "expired": "cancelled", "restocked": "returned"}
 # Fields of a whole order, which a multi-row order may give on its first row only (see _OrderLines).
 ORDER_FIELDS = frozenset({"sold_at", "currency", "status", "buyer_country", "payout_date"})
 
@@ -71,6 +77,8 @@ class GenericImporter:
     ) -> None:
         self.name = f"generic:{name}"
         self.platform = (mapping.platform or name).casefold()  # two shops' order 1001 are two sales
+        self.section = f"[import.mappings.{name}]"
+        self.statuses = {"_".join(k.casefold().split()): v for k, v in mapping.statuses.items()}
         self.today = today or datetime.now(UTC).date()
         self.mapping = mapping
         self.target: Target = mapping.target
@@ -224,14 +232,31 @@ class GenericImporter:
             payout=payout[0] if payout else (line - fees[0] if fees else None),
             payout_date=paid,
             buyer_country=text("buyer_country"),
-            status=_status(text("status")),
+            status=self._status(cells),
         )
 
+    def _status(self, cells: Cells) -> str:
+        """The row's status: a known word, or one the mapping's `statuses` translates; else rejected.
 
-def _status(value: str | None) -> str:
-    """A sale's status; a payment voided before capture (Shopify's `voided`) is a cancelled sale."""
-    status = (value or "completed").casefold()
-    return VOIDED.get(status, status)
+        A payment voided before capture or expired (Shopify) is a cancelled sale; `completed` when
+        no status column is mapped or the cell is empty.
+        """
+        column = self.mapping.columns.get("status")
+        value = cells.text(column) if column else None
+        if value is None:
+            return "completed"
+        word = "_".join(value.casefold().split())
+        if (status := self.statuses.get(word)) is not None:
+            return status
+        if word in SOLD or word in NON_SALE_STATUSES:
+            return word
+        if word in NOT_SOLD:
+            return NOT_SOLD[word]
+        known = ", ".join([*SOLD, *NON_SALE_STATUSES, *NOT_SOLD])
+        cells.reject(
+            column or "", value, f"unknown status (known: {known}; or map it in {self.section} statuses)"
+        )
+        return "completed"
 
 
 class _OrderLines:

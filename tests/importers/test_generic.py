@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from soleflip_cli.config import MappingSettings
 from soleflip_cli.errors import ConfigError, UsageError
@@ -320,3 +321,38 @@ def test_a_purchase_day_is_the_day_written_whatever_its_offset(write: Callable[.
     _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": mapping}), "buys")
     assert errors == []
     assert [r.purchase_date for r in records if isinstance(r, PurchaseRecord)] == [date(2024, 12, 31)]
+
+
+STATUS_LOG = MappingSettings(
+    target="sales", columns={"sold_at": "Date", "sku": "SKU", "sale_price": "Price", "status": "Status"}
+)
+
+
+def test_an_unknown_status_is_a_row_error_not_a_sale(write: Callable[..., Path]) -> None:
+    """`Storniert` (German: cancelled) counted as revenue before; now it must be known or mapped."""
+    text = "Date,SKU,Price,Status\n2024-05-01,DD1391-100,150,Storniert\n"
+    text += "2024-05-02,DD1391-100,150,Partially refunded\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": STATUS_LOG})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    [error] = errors
+    assert (error.line, error.column, error.value) == (2, "Status", "Storniert")
+    assert error.reason.startswith("unknown status (known: completed, complete, sold, paid,")
+    assert error.reason.endswith("or map it in [import.mappings.log] statuses)")
+    assert [r.status for r in records if isinstance(r, SaleRecord)] == ["partially_refunded"]
+
+
+def test_a_mappings_statuses_translate_the_files_words(write: Callable[..., Path]) -> None:
+    mapping = STATUS_LOG.model_copy(
+        update={"statuses": {"Storniert": "cancelled", "ABGESCHLOSSEN": "completed"}}
+    )
+    text = "Date,SKU,Price,Status\n2024-05-01,DD1391-100,150,storniert\n"
+    text += "2024-05-02,DD1391-100,150,Abgeschlossen\n"
+    options = ImportOptions(today=date(2025, 1, 1), mappings={"log": mapping})
+    _, records, errors = parse_path(write(text), fmt="generic", options=options, mapping="log")
+    assert errors == []
+    assert [r.status for r in records if isinstance(r, SaleRecord)] == ["cancelled", "completed"]
+
+
+def test_a_mappings_statuses_must_be_soleflips() -> None:
+    with pytest.raises(ValidationError, match="statuses.Storniert"):
+        MappingSettings(columns={}, statuses={"Storniert": "gone"})
