@@ -256,8 +256,21 @@ def test_dry_run_with_skip_bad_rows_says_what_would_be_imported(cli: Cli, tmp_pa
     assert result.exit_code == ExitCode.FINDINGS
     data = json.loads(result.stdout)
     assert (data["inserted"], data["rejected"], data["batch_id"]) == (2, 1, None)
-    assert _flat(result.stderr) == f"Error: {mixed}: dry run: 2 rows would be imported, 1 bad rows skipped"
+    assert _flat(result.stderr) == f"Warning: {mixed}: dry run: 2 rows would be imported, 1 bad rows skipped"
     assert _batches(cli) == []
+
+
+def test_a_file_skipped_as_asked_is_a_warning_beside_a_refused_one(
+    cli: Cli, tmp_path: Path, tabbed: str
+) -> None:
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(HEADER + ROWS + "DD1391-100,10,abc,USD,2024-03-01\n")
+    result = cli("import", "csv", str(mixed), tabbed, "--skip-bad-rows")
+    assert result.exit_code == ExitCode.USAGE  # the tabbed file's unknown format is the worse
+    lines = [line for line in result.stderr.splitlines() if line.startswith(("Warning:", "Error:"))]
+    assert lines[0] == f"Warning: {mixed}: 1 bad rows skipped, the 2 good rows were imported"
+    assert lines[1].startswith(f"Error: {tabbed}: cannot tell the export format")
+    assert [(Path(f).name, n) for f, n in _batches(cli)] == [("mixed.csv", 2)]
 
 
 class _Stream(io.RawIOBase):

@@ -280,7 +280,8 @@ def _tell(result: ImportResult) -> None:
     for warning in result.warnings:
         render.warn(f"{result.file}: {warning}")
     if result.matched:
-        render.info(f"{result.file}: {result.matched} sales matched to pairs in stock (oldest first)")
+        matched = "would be matched" if result.dry_run else "matched"
+        render.info(f"{result.file}: {result.matched} sales {matched} to pairs in stock (oldest first)")
     if result.attached:
         render.info(
             f"{result.file}: fees and payouts applied to {result.attached} sales from the payments report"
@@ -317,19 +318,22 @@ SEVERITY = (ExitCode.ERROR, ExitCode.USAGE, ExitCode.FINDINGS)
 
 
 def _finish(results: list[ImportResult], skip_bad_rows: bool) -> None:
+    """Warn of files whose bad rows were skipped as asked (exit 3); fail with the files refused."""
     bad = [r for r in results if r.error_count]
     if not bad:
         return
-    hints = [r.failure.hint for r in bad if r.failure is not None and r.failure.hint]
-    if not skip_bad_rows and any(r.rejected for r in bad):
-        hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
-    if all(_imported_good_rows(r) for r in bad):  # --skip-bad-rows as asked: a finding (exit 3)
-        for result in bad:
+    for result in bad:
+        if _skipped(result, skip_bad_rows):
             render.warn(_problem(result, skip_bad_rows))
+    refused = [r for r in bad if not _skipped(r, skip_bad_rows)]
+    if not refused:  # --skip-bad-rows as asked: a finding (exit 3)
         raise typer.Exit(int(ExitCode.FINDINGS))
-    worst = min(bad, key=lambda r: SEVERITY.index(_exit_code(r)))
+    hints = [r.failure.hint for r in refused if r.failure is not None and r.failure.hint]
+    if not skip_bad_rows and any(r.rejected for r in refused):
+        hints.append("fix the rows listed above, or pass --skip-bad-rows to import the good ones")
+    worst = min(refused, key=lambda r: SEVERITY.index(_exit_code(r)))
     kind = type(worst.failure) if worst.failure is not None else FindingsError
-    message = "\n".join(_problem(r, skip_bad_rows) for r in bad)
+    message = "\n".join(_problem(r, skip_bad_rows) for r in refused)
     raise kind(message, hint="; ".join(dict.fromkeys(hints)) or None)
 
 
@@ -338,18 +342,18 @@ def _exit_code(result: ImportResult) -> ExitCode:
     return result.failure.exit_code if result.failure is not None else ExitCode.FINDINGS
 
 
-def _imported_good_rows(result: ImportResult) -> bool:
-    """Whether the file's good rows were written and only bad rows were left out (--skip-bad-rows)."""
-    return result.written and 0 < result.rejected < result.rows
+def _skipped(result: ImportResult, skip_bad_rows: bool) -> bool:
+    """Whether only bad rows were left out of the file, as --skip-bad-rows asks (or, dry, would)."""
+    good_rows = result.failure is None and 0 < result.rejected < result.rows
+    return skip_bad_rows and good_rows and (result.written or result.dry_run)
 
 
 def _problem(result: ImportResult, skip_bad_rows: bool) -> str:
-    if _imported_good_rows(result):
-        good = result.rows - result.rejected
+    if _skipped(result, skip_bad_rows):
+        good, name = result.rows - result.rejected, result.file
+        if result.dry_run:
+            return f"{name}: dry run: {good} rows would be imported, {result.rejected} bad rows skipped"
         return f"{result.file}: {result.rejected} bad rows skipped, the {good} good rows were imported"
-    if result.rejected and skip_bad_rows and result.dry_run:
-        good = result.rows - result.rejected
-        return f"{result.file}: dry run: {good} rows would be imported, {result.rejected} bad rows skipped"
     if result.rejected and result.rejected == result.rows:
         return f"{result.file}: all {result.rows} rows are bad; nothing was imported from it"
     if result.rejected:
