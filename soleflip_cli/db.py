@@ -114,6 +114,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() knows ASCII only: `Über Kicks` would not find `über kicks` as on PostgreSQL.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: object) -> object:
+    """lower() for SQLite as Python (and PostgreSQL) lower text: every letter, not just ASCII."""
+    return value.lower() if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,9 @@ def test_list_filters_sorts_and_totals(cli: Cli) -> None:
     assert ids("--status", "in_stock", "--status", "personal") == [1, 2, 3]
     assert ids("--sort", "cost", "--desc") == [3, 2, 1]
     assert ids("--sort", "date") == [1, 2, 3]
+    # Pair 2 has no location: last either way, on both databases (SQLite put it first ascending).
+    assert ids("--sort", "location") == [1, 3, 2]
+    assert ids("--sort", "location", "--desc") == [3, 1, 2]
     table = cli("inventory", "list", "--brand", "nike")
     assert table.exit_code == 0
     assert "3 pairs" not in table.stdout and "2 pairs" in table.stdout and "220.00 USD" in table.stdout

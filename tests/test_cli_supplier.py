@@ -72,6 +72,14 @@ def test_bad_supplier_input(cli: Cli) -> None:
     assert [s["name"] for s in ok(cli, "supplier", "list")] == ["Kith", "Solebox"]
 
 
+def test_names_match_whatever_their_letters_case_on_both_databases(cli: Cli) -> None:
+    """SQLite's lower() knew ASCII only: `über kicks` missed `ÜBER KICKS` and became a second supplier."""
+    ok(cli, "supplier", "add", "ÜBER KICKS")
+    assert ok(cli, "supplier", "show", "über kicks")["name"] == "ÜBER KICKS"
+    clash = cli("supplier", "add", "Über Kicks")
+    assert clash.exit_code == 1 and "already exists (ID 1)" in clash.stderr
+
+
 def test_password_goes_to_the_keyring_only(cli: Cli, isolated: MemoryKeyring) -> None:
     added = ok(cli, "supplier", "add", "END.", "--password-stdin", input=SECRET + "\n")
     assert added["password_stored"] is True

@@ -131,7 +131,8 @@ class CurrencyTotal:
 def list_items(conn: Connection, filters: ListFilters, *, today: date) -> Iterator[ItemRow]:
     """Pairs matching `filters`, filtered and sorted in SQL, streamed in chunks."""
     keys = _SORT_COLUMNS[filters.sort]
-    order = [*(key.desc() if filters.descending else key.asc() for key in keys), _ITEM.id]
+    # Pairs without the value (no brand, no location) last either way, on SQLite as on PostgreSQL.
+    order = [*((key.desc() if filters.descending else key.asc()).nulls_last() for key in keys), _ITEM.id]
     query = _where(conn, _row_select(), filters, _statuses(filters.statuses), today).order_by(*order)
     return _stream(conn, query, today)
 
