@@ -33,8 +33,9 @@ _NUMBER = {
 # `1.234` or `12.345.678`: a thousands dot or three decimals; a file's rule must say which.
 _DOT_GROUPS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 _AMBIGUOUS = "ambiguous: a thousands separator or three decimals?"
-# Money columns are NUMERIC(14, 2): an amount must stay below this to be stored.
-MAX_AMOUNT = Decimal(10) ** 12
+# An amount must stay below this: reports convert currencies in 64-bit integer SQL, where hundredths
+# times a rate's 8 decimals must fit (fx.convert_sql); NUMERIC(14, 2) columns would take up to 10^12.
+MAX_AMOUNT = Decimal(10) ** 8
 
 
 class MoneyParseError(ValueError):

@@ -220,3 +220,40 @@ def test_fx_set_list_import(cli: Cli, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "line 2" in result.stderr
     assert cli("fx", "set", "EUR", "EUR", "1").exit_code == 2
     assert len(json.loads(cli("fx", "list", "--json").stdout)) == 2
+
+
+def test_the_largest_amount_converts_exactly_on_both_databases(cli: Cli) -> None:
+    """99,999,999.99 (just under money.MAX_AMOUNT) in EUR and JPY: PostgreSQL overflowed bigint beyond."""
+    top = "99999999.99"
+    added = cli(
+        "inventory",
+        "add",
+        "--sku",
+        "DD1391-100",
+        "--size",
+        "10",
+        "--cost",
+        top,
+        "--date",
+        "2024-03-01",
+        "--no-lookup",
+        "--json",
+    )
+    assert added.exit_code == 0, added.stderr
+    pair_id = json.loads(added.stdout)[0]["id"]
+    sold = cli(
+        "inventory", "sell", str(pair_id), "--price", top, "--platform", "local", "--date", "2024-03-02"
+    )
+    assert sold.exit_code == 0, sold.stderr
+    assert cli("fx", "set", "USD", "EUR", "0.92345678", "--date", "2024-03-01").exit_code == 0
+    assert cli("fx", "set", "USD", "JPY", "156.12345678", "--date", "2024-03-01").exit_code == 0
+    gross = {}
+    for currency in ("EUR", "JPY"):
+        result = cli("report", "summary", "--currency", currency, "--json")
+        assert result.exit_code == 0 and result.exception is None, result.stderr
+        gross[currency] = json.loads(result.stdout)["gross"]
+    assert gross == {"EUR": "92345677.99", "JPY": "15612345676"}
+    refused = cli(
+        "inventory", "add", "--sku", "DD1391-100", "--size", "10", "--cost", "100000000", "--no-lookup"
+    )
+    assert refused.exit_code == 2 and "too large" in refused.stderr

@@ -311,7 +311,7 @@ def convert_sql(cents: str, rate: str, digits: int) -> str:
     Exact integer arithmetic on SQLite and PostgreSQL alike, rounded half away from zero once per
     amount: direct rates multiply, inverse rates (negative, see `rate_sql`) divide. The rate is split
     into its integer and 8-decimal parts so that no intermediate product leaves 64 bits for amounts
-    below 10^10 units.
+    below money.MAX_AMOUNT (10^8 units: 10^10 hundredths times 10^8 stays below 2^63).
     """
     whole, frac = f"({rate} / {RATE_SCALE})", f"({rate} % {RATE_SCALE})"
     if digits >= 2:

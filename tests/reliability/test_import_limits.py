@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import FeeLine, MarketSaleRecord, SaleRecord
 from soleflip_cli.models import Product, Sale
+from soleflip_cli.money import MAX_AMOUNT
 from soleflip_cli.services.import_ import import_file
 from soleflip_cli.services.import_limits import out_of_bounds
 from soleflip_cli.services.products import KEY_LENGTH, product_key
@@ -48,7 +49,7 @@ def test_text_too_long_for_its_column_rejects_the_row(
 
 
 def test_money_that_only_overflows_as_a_sum_is_caught() -> None:
-    big = Decimal("999999999999.99")
+    big = MAX_AMOUNT - Decimal("0.01")
     sale = SaleRecord(5, "ebay", "1:2", NOW, big * 3, "USD", item_name="x", quantity=3)
     fees = (FeeLine("a", "other", big), FeeLine("b", "other", big))
     sale_with_fees = SaleRecord(6, "stockx", "9", NOW, Decimal(1), "USD", item_name="x", fees=fees)
