@@ -99,8 +99,9 @@ def unused(url: str) -> bool:
     parsed = make_url(url)
     database = parsed.database
     if parsed.get_backend_name() == "sqlite" and database and database != ":memory:":
-        if not Path(database).expanduser().exists():
-            return True
+        path = Path(database).expanduser()
+        if not path.exists() or (path.is_file() and path.stat().st_size == 0):
+            return True  # an empty file is no database yet: opening it would write one (WAL)
     engine = make_engine(url)
     try:
         return schema_status(engine).current is None

@@ -288,3 +288,13 @@ def test_a_dry_run_on_a_database_without_a_schema_creates_none(kind: str, tmp_pa
         assert json.loads(result.stdout)["inserted"] == 5
         assert inspect(engine).get_table_names() == []
         engine.dispose()
+
+
+def test_a_dry_run_leaves_an_empty_database_file_empty(tmp_path: Path) -> None:
+    """`touch soleflip.db` then a dry run: the file stays 0 bytes (opening it wrote a WAL header)."""
+    empty = tmp_path / "soleflip.db"
+    empty.touch()
+    result = Cli(f"sqlite:///{empty}")("import", "csv", STOCKX, "--dry-run", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["inserted"] == 5
+    assert empty.stat().st_size == 0 and not list(tmp_path.glob("soleflip.db-*"))
