@@ -69,24 +69,38 @@ def plain_output(stream: IO[str] | None = None) -> bool:
 def _stderr_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ or None)
+    class Messages(Console):
+        """Messages stop when their reader does (`2>&1 | head`), not the run (Rich would exit 1)."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)  # the exit's flush of stderr goes nowhere too
+            os.dup2(devnull, sys.stderr.fileno())
+            os.close(devnull)
+
+    return Messages(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ or None)
 
 
 def info(message: str) -> None:
     """A progress or status message on stderr (silenced by --quiet)."""
     if not _QUIET["on"]:
-        _stderr_console().print(message, markup=False, soft_wrap=True)  # one line each, for logs
+        _say(message)
 
 
 def warn(message: str) -> None:
     """A warning on stderr (silenced by --quiet)."""
     if not _QUIET["on"]:
-        _stderr_console().print(f"Warning: {message}", markup=False, style="yellow", soft_wrap=True)
+        _say(f"Warning: {message}", "yellow")
 
 
 def error(message: str) -> None:
     """An error message on stderr (never silenced)."""
-    _stderr_console().print(f"Error: {message}", markup=False, style="red", soft_wrap=True)
+    _say(f"Error: {message}", "red")
+
+
+def _say(message: str, style: str | None = None) -> None:
+    """One line on stderr, not wrapped: logs keep it whole."""
+    _stderr_console().print(message, markup=False, style=style, soft_wrap=True)
 
 
 @contextmanager
@@ -299,6 +313,8 @@ def _table(
             justify="right" if column.numeric else "left",
             footer=_cell(footer.get(column.key)) if footer else "",
             overflow="fold",
+            no_wrap=column.numeric,  # numbers and their titles stay whole: text columns give way
+            min_width=len(column.title) if column.numeric else None,
         )
     for row in rows:
         table.add_row(*(_cell(row.get(c.key)) for c in columns))

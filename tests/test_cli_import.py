@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from importlib import resources
@@ -298,3 +300,19 @@ def test_a_dry_run_leaves_an_empty_database_file_empty(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["inserted"] == 5
     assert empty.stat().st_size == 0 and not list(tmp_path.glob("soleflip.db-*"))
+
+
+def test_output_formats_one_record_per_file(cli: Cli, tmp_path: Path) -> None:
+    """-o csv and -o ndjson: one line per file, the errors as JSON and their full count beside them."""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("sku,size,cost,purchase date\n" + "DD1391-100,10,abc,2024-03-01\n" * 25)
+    as_csv = cli("import", "csv", STOCKX, str(bad), "-o", "csv")
+    assert as_csv.exit_code == ExitCode.FINDINGS
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(Path(r["file"]).name, r["inserted"], r["error_count"]) for r in rows] == [
+        ("stockx-2025.csv", "5", "0"),
+        ("bad.csv", "0", "25"),
+    ]
+    assert len(json.loads(rows[1]["errors"])) == 20  # the first 20 shown, all 25 counted
+    as_ndjson = cli("import", "csv", STOCKX, "-o", "ndjson")
+    assert [json.loads(line)["unchanged"] for line in as_ndjson.stdout.splitlines()] == [5]

@@ -383,3 +383,19 @@ def test_messages_stay_on_one_line_for_logs(cli: Cli, tmp_path: Path) -> None:
     result = cli("import", "csv", str(path))
     [line] = [line for line in result.stderr.splitlines() if "Windows-1252" in line]
     assert line.startswith(f"Warning: {path} is not UTF-8")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="needs pipes")
+def test_a_reader_of_messages_gone_stops_no_run(tmp_path: Path, purchases: str) -> None:
+    """`2>&1 | head -1`: once nobody reads stderr, the messages stop and every file is still imported."""
+    later = tmp_path / "later.csv"
+    later.write_text(HEADER + ROWS.replace("2024-03", "2024-04"))
+    read, write = os.pipe()
+    os.close(read)  # every message now meets a closed pipe
+    try:
+        argv = soleflip(f"sqlite:///{tmp_path / 'pipe.db'}", "import", "csv", purchases, str(later), "--json")
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=write, text=True, check=False, timeout=300)
+    finally:
+        os.close(write)
+    assert done.returncode == ExitCode.OK
+    assert [r["inserted"] for r in json.loads(done.stdout)] == [2, 2]

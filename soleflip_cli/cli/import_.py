@@ -298,7 +298,8 @@ def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
         render.emit_json(data[0] if len(data) == 1 else data)
         return
     if fmt is not OutputFormat.table:
-        render.render_rows([r.to_json() for r in results], [*RESULT_COLUMNS, Column("errors")], fmt)
+        columns = [*RESULT_COLUMNS, Column("errors"), Column("error_count", numeric=True)]
+        render.render_rows([r.to_json() for r in results], columns, fmt)
         return
     if not render.quiet():  # --quiet leaves the summary out; the errors below still print
         render.render_rows([r.to_json() for r in results], RESULT_COLUMNS, fmt, title="Import")
