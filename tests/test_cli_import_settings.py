@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from tests.conftest import Cli
@@ -37,3 +38,14 @@ def test_a_kept_sold_pair_is_a_warning_on_stderr(cli: Cli, tmp_path: Path) -> No
     assert "purchases.csv: line 2: quantity 1, but 1 more pair(s) of this row stay" in said
     assert "sold, returned, consigned and personal pairs are never removed" in said
     assert "line 2" not in lowered.stdout
+
+
+def test_a_bad_mapping_is_refused_before_a_database_is_made(cli_nodb: Cli, tmp_path: Path) -> None:
+    home = Path(os.environ["SOLEFLIP_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text('[import.mappings.shop]\ncolumns = { price = "P" }\n')
+    path = tmp_path / "shop.csv"
+    path.write_text("P\n10\n")
+    result = cli_nodb("import", "csv", str(path), "--mapping", "shop")
+    assert result.exit_code == 2 and "[import.mappings.shop] columns: unknown field(s) price" in result.stderr
+    assert "Creating the database schema" not in result.stderr and not list(home.glob("*.db"))

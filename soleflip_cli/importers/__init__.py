@@ -60,6 +60,8 @@ def check_choice(fmt: str, mapping: str | None, options: ImportOptions) -> None:
     if mapping is not None and mapping not in options.mappings:
         known = ", ".join(sorted(options.mappings)) or "none configured"
         raise UsageError(f"no mapping named {mapping!r} ({known})", hint=_MAPPING_HINT)
+    if mapping is not None:  # its columns and settings checked now, before any database is made
+        GenericImporter(mapping, options.mappings[mapping], base_currency=options.base_currency, today=None)
 
 
 def choose(
