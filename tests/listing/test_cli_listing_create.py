@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -225,16 +226,20 @@ def test_unanswered_create_is_never_resent_blindly(cli: Cli, stockx: FakeStockX,
 
 
 def test_the_batch_item_budget_holds_across_runs(cli: Cli, stockx: FakeStockX, engine_of: Engine) -> None:
-    env = {"SOLEFLIP_STOCKX__BATCH_ITEMS_PER_WINDOW": "5", "SOLEFLIP_STOCKX__BATCH_WINDOW_S": "2"}
+    env = {"SOLEFLIP_STOCKX__BATCH_ITEMS_PER_WINDOW": "5", "SOLEFLIP_STOCKX__BATCH_WINDOW_S": "3"}
     add_pairs(engine_of, "12.5", 5)
     first, _ = run(cli, "listing", "create", "--all-in-stock", "--price", "250", "--yes", env=env)
     assert first.exit_code == 0, first.stderr
     add_pairs(engine_of, "12.5", 5)
+    started = time.monotonic()  # the fake server logs requests on this clock
     second, rows = run(cli, "listing", "create", "--all-in-stock", "--price", "250", "--yes", env=env)
     assert second.exit_code == 0, second.stderr
-    assert "Waiting" in second.stderr and "batch item budget (5 items per 2 s)" in second.stderr
     submits = [r.at for r in stockx.log if r.method == "POST" and r.path == BATCH]
-    assert len(submits) == 2 and submits[1] - submits[0] >= 1.9
+    assert len(submits) == 2
+    if started - submits[0] < 2:  # the second run began well inside the window: it had to wait
+        assert "Waiting" in second.stderr and "batch item budget (5 items per 3 s)" in second.stderr
+    # The budget is counted from before the first request went out: a loaded machine may deliver it late.
+    assert submits[1] - submits[0] >= 2.5
     assert [r["status"] for r in rows] == ["created"] * 5
 
 
