@@ -85,7 +85,8 @@ OutputOption = Annotated[
 def import_csv(
     ctx: typer.Context,
     files: Annotated[
-        list[str], typer.Argument(help="CSV files to import; - reads stdin.", show_default=False)
+        list[str],
+        typer.Argument(help="CSV files to import; - reads stdin.", show_default=False, metavar="FILE"),
     ],
     input_format: Annotated[
         str, typer.Option("--format", help=f"Input format: {', '.join(INPUT_FORMATS)}.")
