@@ -156,9 +156,11 @@ def unreachable(engine: Engine, exc: DriverDatabaseError) -> DatabaseError:
     """The error for a database that cannot be opened (the URL shown without its password)."""
     reason = _first_line(exc)
     kind = _kind(reason)
+    if kind == "other":
+        kind = "file" if engine.dialect.name == "sqlite" else "unreachable"
     return DatabaseError(
         f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {reason}",
-        hint=_HINTS["unreachable" if kind == "other" else kind],
+        hint=_HINTS[kind],
     )
 
 
@@ -351,6 +353,8 @@ _HINTS = {
     "disk": "free some disk space (or check the disk), then run the command again",
     "other": "check that the database is reachable (`soleflip paths`), then run the command again",
     "unreachable": "check the database URL (`soleflip paths`) and that the server is running",
+    "file": "check that the file is a soleflip database and that you may read and write it and its "
+    "directory (`soleflip paths`)",
 }
 
 

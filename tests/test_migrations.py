@@ -80,3 +80,11 @@ def test_an_interrupted_first_migration_leaves_no_half_schema(tmp_path: Path) ->
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # the pooled connection as before
     engine.dispose()
+
+
+def test_a_file_that_is_no_database_says_so_without_a_server_hint(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database, just text " * 10)
+    result = Cli(f"sqlite:///{junk}")("import", "history")
+    assert result.exit_code == 1 and "file is not a database" in result.stderr
+    assert "server" not in result.stderr and "that the file is a soleflip database" in result.stderr
