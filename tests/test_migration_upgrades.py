@@ -1,4 +1,4 @@
-"""Migrations 0006 (market_sales' unique key leads with row_key, "C" collation on PostgreSQL), 0007, 0008."""
+"""Migrations 0006 (market_sales' unique key leads with row_key, "C" collation on PostgreSQL) and 0007."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from soleflip_cli import db
-from soleflip_cli.config import MappingSettings
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import MarketSaleRecord
 from soleflip_cli.services.import_ import import_file
@@ -139,50 +138,3 @@ def test_0007_adds_the_export_time_and_goes_back(kind: str, tmp_path: Path) -> N
         assert "exported_at" not in {c["name"] for c in inspect(engine).get_columns("import_batches")}
         engine.dispose()
 
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_0008_keys_mapped_purchases_as_purchases_and_moves_mapped_sales_to_the_mappings_platform(
-    kind: str, tmp_path: Path
-) -> None:
-    """Rows written before 0008 (generic:NAME: keys, platform other) are found again by today's imports."""
-    buys = MappingSettings(
-        target="purchases", columns={"sku": "Style", "size": "Size", "cost": "Paid", "purchase_date": "Day"}
-    )
-    shop = MappingSettings(
-        columns={"external_id": "Order", "sold_at": "Day", "sku": "Style", "sale_price": "Price"}
-    )
-    options = ImportOptions(mappings={"buys": buys, "shopA": shop})
-    bought = tmp_path / "bought.csv"
-    bought.write_text("Style,Size,Paid,Day\nDD1391-100,10,100,2024-01-01\nDD1391-100,11,100,2024-01-01\n")
-    sold = tmp_path / "sold.csv"
-    sold.write_text("Order,Day,Style,Price\n1001,2024-02-01,DD1391-100,150\n")
-    with scratch_database(kind, tmp_path) as url:
-        engine = db.make_engine(url)
-        db.upgrade(engine)
-        with db.session_scope(engine) as session:
-            import_file(session, bought, fmt="generic", mapping="buys", options=options)
-            import_file(session, sold, fmt="generic", mapping="shopA", options=options)
-        with engine.begin() as conn:  # as 0007's code wrote them
-            conn.execute(
-                text("UPDATE inventory_items SET source_key = 'generic:buys:' || substr(source_key, 11)")
-            )
-            conn.execute(text("UPDATE sales SET platform = 'other'"))
-            old = conn.execute(text("SELECT source_key FROM inventory_items ORDER BY id")).scalars().all()
-        assert all(key.startswith("generic:buys:") for key in old)
-        size_10 = tmp_path / "size-10.csv"  # its first row, read by 0007's code as a purchases file too
-        size_10.write_text("SKU,Size,Cost,Purchase Date\nDD1391-100,10,100,2024-01-01\n")
-        with db.session_scope(engine) as session:
-            assert import_file(session, size_10, fmt="purchases").inserted == 1  # a second pair of it
-        _downgrade(engine, "0007_import_batch_exported_at")
-        db.upgrade(engine)
-        with engine.connect() as conn:
-            keys = conn.execute(text("SELECT source_key FROM inventory_items ORDER BY id")).scalars().all()
-            platforms = conn.execute(text("SELECT platform FROM sales")).scalars().all()
-        # Size 10's key is taken by its second pair: the first keeps its old key. Size 11's is new.
-        assert keys[0] == old[0] and keys[1] == "purchases:" + old[1].split(":", 2)[2], keys
-        assert platforms == ["shopa"]
-        with db.session_scope(engine) as session:
-            assert import_file(session, bought, fmt="generic", mapping="buys", options=options).inserted == 0
-            again = import_file(session, sold, fmt="generic", mapping="shopA", options=options)
-        assert (again.inserted, again.unchanged) == (0, 1)
-        engine.dispose()

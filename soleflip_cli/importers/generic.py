@@ -66,6 +66,7 @@ SOLD = (
 ).split()
 NOT_SOLD = {"voided": "cancelled", "expired": "cancelled", "restocked": "returned"}
 # Fields of a whole order, which a multi-row order may give on its first row only (see _OrderLines).
+PLATFORM_LENGTH = 30  # sales.platform's width
 ORDER_FIELDS = frozenset({"sold_at", "currency", "status", "buyer_country", "payout_date"})
 
 
@@ -77,6 +78,7 @@ class GenericImporter:
     ) -> None:
         self.name = f"generic:{name}"
         self.platform = (mapping.platform or name).casefold()  # two shops' order 1001 are two sales
+        self.named_platform = mapping.target == "sales" and mapping.platform is None
         self.section = f"[import.mappings.{name}]"
         self.statuses = {"_".join(k.casefold().split()): v for k, v in mapping.statuses.items()}
         self.today = today or datetime.now(UTC).date()
@@ -99,6 +101,12 @@ class GenericImporter:
             raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; known: {', '.join(fields)}")
         if missing := [f for f in required if f not in mapping.columns]:
             raise ConfigError(f"{where}: map a column to {', '.join(missing)} (needed for {mapping.target})")
+        if self.target == "sales" and len(self.platform) > PLATFORM_LENGTH:
+            said = "its platform" if mapping.platform else "its platform (by default the mapping's name)"
+            raise ConfigError(
+                f"[import.mappings.{name}]: {said} is longer than {PLATFORM_LENGTH} characters; "
+                "set a shorter platform"
+            )
         if self.target == "sales" and not {"sku", "item_name"} & set(mapping.columns):
             raise ConfigError(f"{where}: map a column to sku or item_name")
         if self.target == "purchases" and (mapping.price_per != "pair" or mapping.order_lines):
@@ -114,6 +122,7 @@ class GenericImporter:
             columns={field: (column,) for field, column in mapping.columns.items()},
             date_format=mapping.date_format,
             decimal_comma=self.decimal_comma,
+            name=self.name,
         )
 
     def detect(self, header: Sequence[str]) -> bool:

@@ -42,7 +42,6 @@ BOXES = {"good": "good", "damaged": "damaged", "missing": "missing", "no box": "
 class PurchasesImporter:
     """Purchases CSV -> inventory pairs; also the engine of generic mappings with target purchases."""
 
-    name = "purchases"
     target: Target = "purchases"
     description = "your purchases: sku, size, cost, currency, purchase date, supplier, location, ..."
 
@@ -55,7 +54,9 @@ class PurchasesImporter:
         columns: Mapping[str, Sequence[str]] | None = None,
         date_format: str = "%Y-%m-%d",
         decimal_comma: bool | None = None,
+        name: str = "purchases",
     ) -> None:
+        self.name = name  # rows are keyed under it: a mapping's rows are that mapping's
         self.default = default_currency, currency_source  # a row's currency without one of its own
         self.today = today or datetime.now(UTC).date()
         self.columns = {k: tuple(v) for k, v in (columns or COLUMNS).items()}
@@ -140,8 +141,7 @@ class PurchasesImporter:
         identity = digest(sku, size, bought.isoformat(), (supplier or "").casefold())
         return PurchaseRecord(
             line=cells.line,
-            # The same purchase under any mapping or the purchases format: one key, never two pairs.
-            key=f"purchases:{occurrences.key(identity)}",
+            key=f"{self.name}:{occurrences.key(identity)}",
             sku=sku,
             size=size,
             cost=cost[0],

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.errors import FileFormatError, FileReadError, SoleflipError
 from soleflip_cli.importers import ImportOptions, choose, reading
 from soleflip_cli.importers.base import Importer, MarketSaleRecord, MarketValues, Record, RowError, Rows
+from soleflip_cli.importers.generic import GenericImporter
 from soleflip_cli.paths import shown
 from soleflip_cli.services import import_worker
 from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
@@ -24,7 +25,7 @@ from soleflip_cli.services.import_market import MarketSalesWriter
 from soleflip_cli.services.import_market_rows import MarketChunk, MarketRows
 from soleflip_cli.services.import_payments import PaymentsWriter
 from soleflip_cli.services.import_purchases import PurchasesWriter
-from soleflip_cli.services.import_sales import SalesWriter
+from soleflip_cli.services.import_sales import SalesWriter, adopt_platform
 
 MAX_ERRORS = 20  # errors kept for display; all are counted
 CHUNK = 2000  # records per bulk write: memory is bounded by this, not by the file
@@ -416,4 +417,6 @@ def _writer(
     if importer.target == "market_sales":
         source = getattr(importer, "source", importer.name)
         return MarketSalesWriter(session, batch_id, source=source, expected_rows=lines)
+    if isinstance(importer, GenericImporter) and importer.named_platform:
+        adopt_platform(session, importer.platform, importer.name)
     return SalesWriter(session, batch_id, exported_at)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
 from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
@@ -292,3 +292,27 @@ def _values(
         "content_hash": content_hash,
         "updated_at": utcnow(),
     }
+
+
+def adopt_platform(session: Session, platform: str, batch_format: str) -> None:
+    """Sales a mapping's earlier batches stored on the shared platform `other` move to `platform`.
+
+    A sales mapping without a `platform` setting once put its sales on `other`, which every such
+    mapping shared; its platform is now its name. Moved here, when the mapping imports again, not
+    by a migration: only the mapping knows it has no platform of its own. A sale whose ID is taken
+    on `platform` already stays where it is.
+    """
+    taken = aliased(Sale)
+    batches = select(ImportBatch.id).where(ImportBatch.format == batch_format)
+    session.execute(
+        update(Sale)
+        .where(
+            Sale.platform == "other",
+            Sale.import_batch_id.in_(batches),
+            ~select(taken.id)
+            .where(taken.platform == platform, taken.external_id == Sale.external_id)
+            .exists(),
+        )
+        .values(platform=platform)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,14 +1,17 @@
-"""Mapped files: one purchase is one set of pairs under any mapping; each shop's orders are its own."""
+"""Mapped files: each mapping's purchases and orders are its own, whatever another mapping holds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.config import MappingSettings
+from soleflip_cli.errors import ConfigError
 from soleflip_cli.importers import ImportOptions
+from soleflip_cli.importers.generic import GenericImporter
 from soleflip_cli.models import InventoryItem, Sale
 from soleflip_cli.services.import_ import import_file
 
@@ -21,21 +24,22 @@ SHOP_A = MappingSettings(
 SHOP_B = MappingSettings(
     columns={"external_id": "Bestellung", "sold_at": "Datum", "sku": "Artikel", "sale_price": "Preis"}
 )
-OPTIONS = ImportOptions(mappings={"buys": BUYS, "buys_2024": BUYS, "shopA": SHOP_A, "shopB": SHOP_B})
+OTHER = SHOP_A.model_copy(update={"platform": "other"})
+OPTIONS = ImportOptions(
+    mappings={"footlocker": BUYS, "nike": BUYS, "shopA": SHOP_A, "shopB": SHOP_B, "other": OTHER}
+)
 
 
-def test_a_purchase_is_the_same_pairs_under_a_renamed_mapping_or_the_purchases_format(
-    session: Session, tmp_path: Path
-) -> None:
-    mapped = tmp_path / "mapped.csv"
-    mapped.write_text("Style,Size,Paid,Day\nDM7866-200,10,100.00,2024-01-01\n")
-    plain = tmp_path / "plain.csv"
-    plain.write_text("sku,size,cost,purchase date\nDM7866-200,10,100.00,2024-01-01\n")
-    first = import_file(session, mapped, fmt="generic", mapping="buys", options=OPTIONS)
-    renamed = import_file(session, mapped, fmt="generic", mapping="buys_2024", options=OPTIONS)
-    builtin = import_file(session, plain, fmt="purchases", options=OPTIONS)
-    assert (first.inserted, renamed.unchanged, builtin.unchanged) == (1, 1, 1)
-    assert session.scalar(select(func.count()).select_from(InventoryItem)) == 1
+def test_the_same_purchase_from_two_shops_mappings_is_two_pairs(session: Session, tmp_path: Path) -> None:
+    """Without a supplier column only the mapping tells Foot Locker's pair from Nike's: it keys the rows."""
+    for name, cost in (("footlocker", "110.00"), ("nike", "100.00")):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(f"Style,Size,Paid,Day\nDD1391-100,10,{cost},2024-01-05\n")
+        assert import_file(session, path, fmt="generic", mapping=name, options=OPTIONS).inserted == 1
+    again = import_file(session, tmp_path / "nike.csv", fmt="generic", mapping="nike", options=OPTIONS)
+    assert again.unchanged == 1
+    costs = session.scalars(select(InventoryItem.purchase_price).order_by(InventoryItem.id)).all()
+    assert [str(c) for c in costs] == ["110.00", "100.00"]
 
 
 def test_two_shops_without_a_platform_keep_their_own_order_1001(session: Session, tmp_path: Path) -> None:
@@ -52,3 +56,36 @@ def test_two_shops_without_a_platform_keep_their_own_order_1001(session: Session
         ("shopa", "1001", "100.00"),
         ("shopb", "1001", "250.00"),
     ]
+
+
+def test_sales_a_mapping_stored_on_other_before_move_to_its_name_when_it_imports_again(
+    session: Session, tmp_path: Path
+) -> None:
+    """Before, a mapping without `platform` stored its sales on `other`: found again, not duplicated."""
+    a = tmp_path / "a.csv"
+    a.write_text(
+        "Order,Day,Style,Price\n1001,2024-01-01,DM7866-200,100.00\n1002,2024-01-02,DM7866-200,120.00\n"
+    )
+    import_file(session, a, fmt="generic", mapping="shopA", options=OPTIONS)
+    session.execute(update(Sale).values(platform="other"))  # as the earlier code stored them
+    again = import_file(session, a, fmt="generic", mapping="shopA", options=OPTIONS)
+    assert (again.inserted, again.unchanged) == (0, 2)
+    assert session.scalars(select(Sale.platform)).all() == ["shopa", "shopa"]
+
+
+def test_a_mapping_set_to_platform_other_keeps_its_sales_there(session: Session, tmp_path: Path) -> None:
+    a = tmp_path / "a.csv"
+    a.write_text("Order,Day,Style,Price\n1001,2024-01-01,DM7866-200,100.00\n")
+    import_file(session, a, fmt="generic", mapping="other", options=OPTIONS)
+    again = import_file(session, a, fmt="generic", mapping="other", options=OPTIONS)
+    assert (again.inserted, again.unchanged) == (0, 1)
+    assert session.scalars(select(Sale.platform)).all() == ["other"]
+
+
+def test_a_mapping_name_too_long_for_a_platform_needs_one() -> None:
+    long_name = "shopify_store_germany_orders_export"
+    with pytest.raises(ConfigError, match="by default the mapping's name\\) is longer than 30 characters"):
+        GenericImporter(long_name, SHOP_A, base_currency="USD", today=None)
+    GenericImporter(
+        long_name, SHOP_A.model_copy(update={"platform": "shopify"}), base_currency="USD", today=None
+    )
