@@ -44,7 +44,18 @@ BUYER_SHIPPING = "Shipping paid by the buyer"
 # Order-level cells that a multi-item order's item rows may leave blank (taken from its summary row).
 CARRIED = ("Sale Date", "Ship To Country", "Post To Country", "Buyer Country")
 _FOOTER = re.compile(r"record\(s\) downloaded|^seller id\b", re.IGNORECASE)
-_SIZE = re.compile(r"size[^:]*:\s*([^,;\]\[]+)", re.IGNORECASE)
+# `[US Shoe Size (Women's):8]`, `[UK Shoe Size:8]`: the size system is in the name, the value bare.
+_SIZE = re.compile(r"([^\[\]:;,]*size[^:]*):\s*([^,;\]\[]+)", re.IGNORECASE)
+_KIDS = (
+    ("women", "W"),
+    ("youth", "Y"),
+    ("big kid", "Y"),
+    ("grade school", "Y"),
+    ("toddler", "C"),
+    ("little kid", "C"),
+    ("infant", "C"),
+    ("baby", "C"),
+)
 
 
 def _without_footer(rows: Rows) -> Rows:
@@ -137,8 +148,6 @@ def _order_line(
     quantity = cells.count("Quantity")
     if cells.errors or price is None or sold_at is None or not order or not number:
         return None
-    variation = cells.text("Variation Details") or ""
-    size = _SIZE.search(variation)
     return SaleRecord(
         line=cells.line,
         platform="ebay",
@@ -148,7 +157,7 @@ def _order_line(
         currency=price[1] or "USD",
         item_name=cells.text("Item Title"),
         sku=normalise_sku(cells.text("Custom Label")),
-        size=size.group(1).strip() if size else None,
+        size=variation_size(cells.text("Variation Details") or ""),
         quantity=quantity,
         buyer_country=cells.text(country) if country else None,
     )
@@ -234,3 +243,17 @@ def _transaction(
         payout_date=payout_date,
         payout_id=cells.text("Payout ID"),
     )
+
+
+def variation_size(variation: str) -> str | None:
+    """The size in eBay's Variation Details, with the system its name gives (8W, UK 8, EU 42, 5Y)."""
+    found = _SIZE.search(variation)
+    if found is None:
+        return None
+    name, value = found.group(1).strip().casefold(), found.group(2).strip()
+    if not re.fullmatch(r"\d+(?:[.,]\d+)?", value):  # it says its system itself (`8W`, `UK 8`)
+        return value
+    if name.startswith(("uk", "eu")):
+        return f"{name[:2].upper()} {value}"
+    suffix = next((letter for word, letter in _KIDS if word in name), "")
+    return value + suffix

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from soleflip_cli.importers.base import FeeLine, PaymentRecord, SaleRecord
+from soleflip_cli.importers.ebay import variation_size
 from tests.importers.conftest import FIXTURES, parse_path
 
 
@@ -96,3 +99,21 @@ def test_transactions_report() -> None:
     assert lines[1].fees == (FeeLine("Shipping label", "shipping", Decimal("12.50")),)
     assert lines[4].fees == (FeeLine("Refund", "refund", Decimal("50.00")),)
     assert lines[5].fees == ()
+
+
+@pytest.mark.parametrize(
+    ("variation", "size"),
+    [
+        ("[US Shoe Size:10]", "10"),
+        ("[US Shoe Size (Women's):8]", "8W"),
+        ("[UK Shoe Size:8]", "UK 8"),
+        ("[EU Shoe Size:42.5]", "EU 42.5"),
+        ("[US Shoe Size (Youth):5.5]", "5.5Y"),
+        ("[Colour:Black][US Shoe Size (Men's):9.5]", "9.5"),
+        ("Colour:Black;US Shoe Size:8W", "8W"),
+        ("[Colour:Red]", None),
+    ],
+)
+def test_a_variations_size_keeps_the_system_its_name_gives(variation: str, size: str | None) -> None:
+    """A women's 8 or a UK 8 is not a men's US 8: a sale of it must not take that pair."""
+    assert variation_size(variation) == size
