@@ -168,3 +168,24 @@ def test_a_mapping_currency_is_upper_cased() -> None:
     _write_config('[import.mappings.m]\ncurrency = "eur"\ndate_format = "%d.%m.%Y %H:%M"\n')
     mapping = load_settings().settings.import_.mappings["m"]
     assert (mapping.currency, mapping.date_format) == ("EUR", "%d.%m.%Y %H:%M")
+
+
+def test_the_example_shopify_mapping_uncommented_imports_a_shopify_export(
+    cli_nodb: Cli, tmp_path: Path
+) -> None:
+    """A new user uncomments the example as it is: currencies and refunds come out right."""
+    example = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text(encoding="utf-8")
+    block = example.split("# [import.mappings.shopify]\n", 1)[1].split("# Sales fields", 1)[0]
+    mapping = "[import.mappings.shopify]\n" + "".join(line[2:] + "\n" for line in block.splitlines())
+    _write_config(mapping)
+    export = tmp_path / "orders_export.csv"
+    export.write_text(
+        "Name,Created at,Lineitem sku,Lineitem name,Lineitem price,Currency,Financial Status\n"
+        "#1001,2024-05-14 11:23:45 +0100,DD1391-100,Nike Dunk Low Panda,135.00,USD,paid\n"
+        "#1002,2024-05-15 09:00:00 +0100,DD1391-100,Nike Dunk Low Panda,140.00,USD,refunded\n"
+    )
+    result = cli_nodb("import", "csv", str(export), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["format"] == "generic:shopify"
+    summary = json.loads(cli_nodb("report", "summary", "--json").stdout)
+    assert (summary["orders"], summary["gross"], summary["currency"]) == (1, "135.00", "USD")
