@@ -261,7 +261,7 @@ class Cells:
         adjust: Callable[[str], str] | None = None,
     ) -> datetime | None:
         """A timestamp read with the format's one pattern; naive times are taken as UTC."""
-        parsed = self._stamp(name, pattern, example, required, adjust)
+        parsed = self.stamp(name, pattern, example, required, adjust)
         if parsed is None:
             return None
         try:
@@ -272,10 +272,10 @@ class Cells:
 
     def day(self, name: str, pattern: str, example: str, *, required: bool = True) -> date | None:
         """A calendar date read with the format's one pattern: the day written, whatever its offset."""
-        stamp = self._stamp(name, pattern, example, required)
+        stamp = self.stamp(name, pattern, example, required)
         return stamp.date() if stamp else None
 
-    def _stamp(
+    def stamp(
         self,
         name: str,
         pattern: str,

@@ -129,7 +129,8 @@ class PurchasesImporter:
             cells.reject(col("cost"), cells.raw(col("cost")), "must be more than zero")
         currency, source = _currency(cells, found.get("currency"), cost[1] if cost else "", *self.default)
         cells.agree(currency, [col("cost")], source)
-        bought = cells.day(col("purchase_date"), self.date_format, self.example)
+        stamp = cells.stamp(col("purchase_date"), self.date_format, self.example, required=True)
+        bought = stamp.date() if stamp else None  # the day written, whatever its offset
         cells.plausible(col("purchase_date"), bought, self.today)
         condition = _choice(cells, found.get("condition"), CONDITIONS, "new")
         box = _choice(cells, found.get("box_condition"), BOXES, "good")
@@ -138,7 +139,9 @@ class PurchasesImporter:
         if cells.errors or sku is None or size is None or cost is None or bought is None:
             return None
         supplier = text("supplier")
-        identity = digest(sku, size, bought.isoformat(), (supplier or "").casefold())
+        # Keyed by the day in UTC, as rows with an offset always were: a re-import finds them.
+        keyed = stamp.astimezone(UTC).date() if stamp and stamp.tzinfo else bought
+        identity = digest(sku, size, keyed.isoformat(), (supplier or "").casefold())
         return PurchaseRecord(
             line=cells.line,
             key=f"{self.name}:{occurrences.key(identity)}",

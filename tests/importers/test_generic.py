@@ -315,12 +315,18 @@ def test_a_quantity_follows_the_mappings_decimal_comma(
 
 
 def test_a_purchase_day_is_the_day_written_whatever_its_offset(write: Callable[..., Path]) -> None:
-    """An evening purchase in New York stays on its day (not the next one, in UTC)."""
+    """An evening purchase in New York stays on its day; its row key is still the UTC day's, as before."""
     mapping = BUYS.model_copy(update={"date_format": "%Y-%m-%dT%H:%M:%S%z"})
-    path = write("Style,Size,Paid,Date,Pairs\nDM7866-200,10,100.00,2024-12-31T20:30:00-05:00,1\n")
-    _, records, errors = parse_path(path, "generic", ImportOptions(mappings={"buys": mapping}), "buys")
-    assert errors == []
-    assert [r.purchase_date for r in records if isinstance(r, PurchaseRecord)] == [date(2024, 12, 31)]
+    options = ImportOptions(mappings={"buys": mapping})
+    found = []
+    for stamp in ("2024-12-31T20:30:00-05:00", "2025-01-01T01:30:00+00:00"):
+        path = write(f"Style,Size,Paid,Date,Pairs\nDM7866-200,10,100.00,{stamp},1\n")
+        _, records, errors = parse_path(path, "generic", options, "buys")
+        assert errors == []
+        found += [(r.purchase_date, r.key) for r in records if isinstance(r, PurchaseRecord)]
+    (new_york, new_york_key), (utc, utc_key) = found
+    assert (new_york, utc) == (date(2024, 12, 31), date(2025, 1, 1))
+    assert new_york_key == utc_key  # the same UTC day: a re-import of a file read before finds the row
 
 
 STATUS_LOG = MappingSettings(
