@@ -35,7 +35,7 @@ _DOT_GROUPS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
 _AMBIGUOUS = "ambiguous: a thousands separator or three decimals?"
 # An amount must stay below this: reports convert currencies in 64-bit integer SQL, where hundredths
 # times a rate's 8 decimals must fit (fx.convert_sql); NUMERIC(14, 2) columns would take up to 10^12.
-MAX_AMOUNT = Decimal(10) ** 8
+MAX_AMOUNT = 4 * Decimal(10) ** 8
 
 
 class MoneyParseError(ValueError):

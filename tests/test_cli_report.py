@@ -223,8 +223,9 @@ def test_fx_set_list_import(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_the_largest_amount_converts_exactly_on_both_databases(cli: Cli) -> None:
-    """99,999,999.99 (just under money.MAX_AMOUNT) in EUR and JPY: PostgreSQL overflowed bigint beyond."""
-    top = "99999999.99"
+    """399,999,999.99 (just under money.MAX_AMOUNT) in EUR, JPY and KWD (an inverse rate, 3 decimals):
+    64-bit integer SQL overflowed on PostgreSQL beyond about 4.6 * 10^7 units (KWD) or 9 * 10^8."""
+    top = "399999999.99"
     added = cli(
         "inventory",
         "add",
@@ -245,15 +246,20 @@ def test_the_largest_amount_converts_exactly_on_both_databases(cli: Cli) -> None
         "inventory", "sell", str(pair_id), "--price", top, "--platform", "local", "--date", "2024-03-02"
     )
     assert sold.exit_code == 0, sold.stderr
-    assert cli("fx", "set", "USD", "EUR", "0.92345678", "--date", "2024-03-01").exit_code == 0
-    assert cli("fx", "set", "USD", "JPY", "156.12345678", "--date", "2024-03-01").exit_code == 0
+    for base, quote, rate in (
+        ("USD", "EUR", "0.92345678"),
+        ("USD", "JPY", "156.12345678"),
+        ("KWD", "USD", "3.25"),
+    ):
+        assert cli("fx", "set", base, quote, rate, "--date", "2024-03-01").exit_code == 0
     gross = {}
-    for currency in ("EUR", "JPY"):
+    for currency in ("EUR", "JPY", "KWD"):
         result = cli("report", "summary", "--currency", currency, "--json")
         assert result.exit_code == 0 and result.exception is None, result.stderr
         gross[currency] = json.loads(result.stdout)["gross"]
-    assert gross == {"EUR": "92345677.99", "JPY": "15612345676"}
+    # Decimal: 399999999.99 * 0.92345678, * 156.12345678, / 3.25; each rounded half away from zero.
+    assert gross == {"EUR": "369382711.99", "JPY": "62449382710", "KWD": "123076923.074"}
     refused = cli(
-        "inventory", "add", "--sku", "DD1391-100", "--size", "10", "--cost", "100000000", "--no-lookup"
+        "inventory", "add", "--sku", "DD1391-100", "--size", "10", "--cost", "400000000", "--no-lookup"
     )
     assert refused.exit_code == 2 and "too large" in refused.stderr

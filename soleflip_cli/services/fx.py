@@ -310,8 +310,9 @@ def convert_sql(cents: str, rate: str, digits: int) -> str:
 
     Exact integer arithmetic on SQLite and PostgreSQL alike, rounded half away from zero once per
     amount: direct rates multiply, inverse rates (negative, see `rate_sql`) divide. The rate is split
-    into its integer and 8-decimal parts so that no intermediate product leaves 64 bits for amounts
-    below money.MAX_AMOUNT (10^8 units: 10^10 hundredths times 10^8 stays below 2^63).
+    into its integer and 8-decimal parts, and a division into its quotient and remainder, so that no
+    intermediate value leaves 64 bits for amounts below money.MAX_AMOUNT (4 * 10^8 units: twice
+    4 * 10^10 hundredths times 10^8 stays below 2^63).
     """
     whole, frac = f"({rate} / {RATE_SCALE})", f"({rate} % {RATE_SCALE})"
     if digits >= 2:
@@ -322,7 +323,9 @@ def convert_sql(cents: str, rate: str, digits: int) -> str:
         product = f"({cents} * {whole})"
         rest = f"(({product} % {k}) * {RATE_SCALE} + {cents} * {frac})"
         direct = f"({product} / {k} + {_div(rest, str(k * RATE_SCALE))})"
-    inverse = _div(f"{cents} * {10 ** (6 + digits)}", f"(-{rate})")
+    # a * 10^digits / r, as whole quotient and rounded remainder: a * 10^3 would leave 64 bits (KWD).
+    a, r, minor = f"({cents} * 1000000)", f"(-{rate})", 10**digits
+    inverse = f"(({a} / {r}) * {minor} + {_div(f'(({a} % {r}) * {minor})', r)})"
     return f"(CASE WHEN {rate} > 0 THEN {direct} ELSE {inverse} END)"
 
 

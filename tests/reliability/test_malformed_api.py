@@ -86,7 +86,7 @@ GARBLED = [
     Garbled(
         "an amount beyond any price",
         lambda _: {"kind": "mangle", "mangle": _order(0, lambda o: o | {"amount": "1e400"})},
-        "(orders.0.amount: Value error, not an amount below 100,000,000)",
+        "(orders.0.amount: Value error, not an amount below 400,000,000)",
     ),
     Garbled(
         "a currency that is not a code",
