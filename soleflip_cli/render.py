@@ -313,8 +313,6 @@ def _table(
             justify="right" if column.numeric else "left",
             footer=_cell(footer.get(column.key)) if footer else "",
             overflow="fold",
-            no_wrap=column.numeric,  # numbers and their titles stay whole: text columns give way
-            min_width=len(column.title) if column.numeric else None,
         )
     for row in rows:
         table.add_row(*(_cell(row.get(c.key)) for c in columns))
