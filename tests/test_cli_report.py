@@ -263,3 +263,15 @@ def test_the_largest_amount_converts_exactly_on_both_databases(cli: Cli) -> None
         "inventory", "add", "--sku", "DD1391-100", "--size", "10", "--cost", "400000000", "--no-lookup"
     )
     assert refused.exit_code == 2 and "too large" in refused.stderr
+
+
+def test_fee_line_names_become_snake_case_keys() -> None:
+    from soleflip_cli.services.report_tax import fee_keys
+
+    names = ["Final Value Fee - fixed", "cash_out (estimated)", "Final value fee: fixed", "€"]
+    assert fee_keys(names) == {
+        "Final Value Fee - fixed": "fee_final_value_fee_fixed",
+        "cash_out (estimated)": "fee_cash_out_estimated",
+        "Final value fee: fixed": "fee_final_value_fee_fixed_2",
+        "€": "fee_other",
+    }

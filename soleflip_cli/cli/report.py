@@ -335,8 +335,9 @@ def tax(
 
     Fee lines that do not add up to price - payout get an "other (not itemised)" column. After the
     sales: the totals and the pairs held on 31 December at cost (bought by then and not sold by then;
-    removed and personal pairs excluded). JSON: {"year", "currency", "sales", "totals", "inventory"};
-    CSV and NDJSON: one line per sale, then a `total` and an `inventory` line (column row_type).
+    removed and personal pairs excluded). JSON: {"year", "currency", "sales", "totals", "fee_totals",
+    "inventory"}, a fee line's key in snake_case (`fee_final_value_fee_fixed`); CSV and NDJSON: one
+    line per sale, then a `total` and an `inventory` line (column row_type).
 
     Example: soleflip report tax --year 2024 --output ledger-2024.csv
     """
@@ -347,6 +348,7 @@ def tax(
         ledger = report_tax.tax_ledger(conn, year=year, currency=_currency(ctx, currency))
     _warn(ledger.totals)
     rows, total, stock = report_tax.ledger_records(ledger)
+    fee_keys = report_tax.fee_keys(ledger.fee_names)
     t = ledger.totals
     chosen = _format(fmt, as_json, output)
     with _stream(output) as out:
@@ -357,7 +359,7 @@ def tax(
                     "currency": ledger.currency,
                     "sales": rows,
                     "totals": t,
-                    "fee_totals": ledger.fee_totals,
+                    "fee_totals": {fee_keys[n]: v for n, v in ledger.fee_totals.items()},
                     "inventory": ledger.inventory,
                 },
                 out,

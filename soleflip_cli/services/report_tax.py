@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -193,11 +195,20 @@ def _inventory(conn: Connection, target: str, digits: int, end: datetime, fx_tab
     )
 
 
+def fee_keys(names: Iterable[str]) -> dict[str, str]:
+    """A snake_case column per fee line name (`Final Value Fee - fixed` -> fee_final_value_fee_fixed)."""
+    keys: dict[str, str] = {}
+    for name in names:
+        key = "fee_" + ("_".join(re.findall(r"[a-z0-9]+", name.lower())) or "other")
+        while key in keys.values():  # two names alike but for punctuation: both kept
+            key += "_2"
+        keys[name] = key
+    return keys
+
+
 def ledger_records(ledger: TaxLedger) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any]]:
     """Flat records for exports: one per sale (a `fee_<name>` column per fee line), the total, the stock."""
-    keys = {
-        n: "fee_" + "_".join(n.lower().replace("(", "").replace(")", "").split()) for n in ledger.fee_names
-    }
+    keys = fee_keys(ledger.fee_names)
     rows = [
         {
             "row_type": "sale",
