@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PurchaseRecord, Record
@@ -19,6 +19,9 @@ SURPLUS_STATUSES = ("in_stock", "listed")
 # The content hash of a pair this import retired when its row's quantity went down: a raised quantity
 # brings such a pair back, never one removed by hand (`inventory remove` keeps the hash).
 RETIRED = "retired-by-import"
+
+
+_Pair = Row[int, str | None, str, str | None]  # a stored pair: id, source key, status, content hash
 
 
 class PurchasesWriter(ChunkWriter):
@@ -34,6 +37,7 @@ class PurchasesWriter(ChunkWriter):
         self.bought: dict[int, date] = {}  # per size: the first purchase day of its new or changed pairs
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
+        self.updates: list[dict[str, Any]] = []  # the chunk's changed pairs, updated in one executemany
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
@@ -44,7 +48,10 @@ class PurchasesWriter(ChunkWriter):
         self.cache.prepare(specs)
         self._ensure_suppliers([r.supplier for r in chunk if r.supplier])
         existing = self._existing([f"{r.key}#1" for r in chunk])
+        changed = [r.key for r in chunk if existing.get(f"{r.key}#1") not in (None, r.content_hash())]
+        held = self._pairs_of(changed)
         new_pairs: list[dict[str, Any]] = []
+        self.updates = []
         for record, (spec, size) in zip(chunk, specs, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
             assert variant_id is not None  # the importer rejects sizes it cannot read
@@ -58,8 +65,10 @@ class PurchasesWriter(ChunkWriter):
             elif old_hash == values["content_hash"]:
                 self.unchanged += 1
             else:
-                new_pairs.extend(self._update(record, values))
+                new_pairs.extend(self._update(record, values, held.get(record.key, [])))
                 self.updated += 1
+        if self.updates:
+            self.session.execute(update(InventoryItem), self.updates)
         if new_pairs:
             self.session.execute(insert(InventoryItem), new_pairs)
 
@@ -89,20 +98,29 @@ class PurchasesWriter(ChunkWriter):
             found.update({key: digest for key, digest in self.session.execute(query) if key})
         return found
 
-    def _update(self, record: PurchaseRecord, values: dict[str, Any]) -> list[dict[str, Any]]:
-        """Update a changed row's pairs to its quantity: add or bring back pairs, retire unsold extras."""
-        pairs = self.session.execute(
-            select(
+    def _pairs_of(self, keys: list[str]) -> dict[str, list[_Pair]]:
+        """The pairs (`<row key>#<n>`) of these rows, by row key: one scan per IN list, not one per row."""
+        found: dict[str, list[_Pair]] = {}
+        row_key = func.rtrim(InventoryItem.source_key, "0123456789")  # `<row key>#`
+        for start in range(0, len(keys), IN_CHUNK):
+            wanted = [f"{key}#" for key in keys[start : start + IN_CHUNK]]
+            query = select(
                 InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.content_hash
-            ).where(InventoryItem.source_key.like(f"{record.key}#%"))
-        ).all()
+            ).where(row_key.in_(wanted))
+            for pair in self.session.execute(query):
+                found.setdefault(str(pair.source_key).rsplit("#", 1)[0], []).append(pair)
+        return found
+
+    def _update(
+        self, record: PurchaseRecord, values: dict[str, Any], pairs: list[_Pair]
+    ) -> list[dict[str, Any]]:
+        """Update a changed row's pairs to its quantity: add or bring back pairs, retire unsold extras."""
         numbers = {int(str(p.source_key).rsplit("#", 1)[1]): p for p in pairs}
         kept = [p for n, p in numbers.items() if n <= record.quantity]
         fields = {k: v for k, v in values.items() if k not in ("product_id", "variant_id")}
         statuses = [_status(p.status, p.content_hash) for p in kept]
-        self.session.execute(
-            update(InventoryItem),
-            [{"id": p.id, **fields, "status": status} for p, status in zip(kept, statuses, strict=True)],
+        self.updates.extend(
+            {"id": p.id, **fields, "status": status} for p, status in zip(kept, statuses, strict=True)
         )
         extra = [p for n, p in numbers.items() if n > record.quantity and p.status != "removed"]
         surplus = [p.id for p in extra if p.status in SURPLUS_STATUSES]
