@@ -62,7 +62,8 @@ class PaymentsWriter(ChunkWriter):
             else:
                 changed.append({"id": old[0], **values, "sale_id": None})
         if new:
-            self.session.execute(insert(PaymentTransaction), new)
+            # NULLs rendered, not left out: an Order line and a Shipping label line stay one batch.
+            self.session.execute(insert(PaymentTransaction).execution_options(render_nulls=True), new)
         if changed:
             self.session.execute(update(PaymentTransaction), changed)
         self.inserted += len(new)

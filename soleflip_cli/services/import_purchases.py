@@ -70,7 +70,7 @@ class PurchasesWriter(ChunkWriter):
         if self.updates:
             self.session.execute(update(InventoryItem), self.updates)
         if new_pairs:
-            self.session.execute(insert(InventoryItem), new_pairs)
+            self.session.execute(insert(InventoryItem).execution_options(render_nulls=True), new_pairs)
 
     def _values(self, record: PurchaseRecord, product_id: int, variant_id: int) -> dict[str, Any]:
         return {

@@ -207,7 +207,10 @@ class SalesWriter(ChunkWriter):
         if not new:
             return
         rows = self.session.execute(
-            insert(Sale).returning(Sale.id, Sale.platform, Sale.external_id),
+            # NULLs rendered, not left out: rows with and without a payout date stay one batch.
+            insert(Sale)
+            .returning(Sale.id, Sale.platform, Sale.external_id)
+            .execution_options(render_nulls=True),
             [values for _, values in new],
         )
         ids = {(platform, external_id): ident for ident, platform, external_id in rows}
