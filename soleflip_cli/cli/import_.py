@@ -352,10 +352,10 @@ def _skipped(result: ImportResult, skip_bad_rows: bool) -> bool:
 
 def _problem(result: ImportResult, skip_bad_rows: bool) -> str:
     if _skipped(result, skip_bad_rows):
-        good, name = result.rows - result.rejected, result.file
+        good, bad, name = result.rows - result.rejected, result.rejected, result.file
         if result.dry_run:
-            return f"{name}: dry run: {good} rows would be imported, {result.rejected} bad rows skipped"
-        return f"{result.file}: {result.rejected} bad rows skipped, the {good} good rows were imported"
+            return f"{name}: dry run: {good} rows would be imported, {bad} bad rows skipped"
+        return f"{name}: {bad} bad rows skipped, the {good} good rows were imported"
     if result.rejected and result.rejected == result.rows:
         return f"{result.file}: all {result.rows} rows are bad; nothing was imported from it"
     if result.rejected:

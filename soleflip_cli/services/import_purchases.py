@@ -37,7 +37,6 @@ class PurchasesWriter(ChunkWriter):
         self.bought: dict[int, date] = {}  # per size: the first purchase day of its new or changed pairs
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
-        self.updates: list[dict[str, Any]] = []  # the chunk's changed pairs, updated in one executemany
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
@@ -48,31 +47,37 @@ class PurchasesWriter(ChunkWriter):
         self.cache.prepare(specs)
         self._ensure_suppliers([r.supplier for r in chunk if r.supplier])
         existing = self._existing([f"{r.key}#1" for r in chunk])
-        changed = [r.key for r in chunk if existing.get(f"{r.key}#1") not in (None, r.content_hash())]
-        held = self._pairs_of(changed)
+        hashes = [r.content_hash() for r in chunk]
+        held = self._pairs_of(
+            [r.key for r, h in zip(chunk, hashes, strict=True) if existing.get(f"{r.key}#1") not in (None, h)]
+        )
         new_pairs: list[dict[str, Any]] = []
-        self.updates = []
-        for record, (spec, size) in zip(chunk, specs, strict=True):
+        updates: list[dict[str, Any]] = []  # the changed rows' pairs, in one executemany
+        for record, (spec, size), content_hash in zip(chunk, specs, hashes, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
             assert variant_id is not None  # the importer rejects sizes it cannot read
-            values = self._values(record, product_id, variant_id)
+            values = self._values(record, product_id, variant_id, content_hash)
             old_hash = existing.get(f"{record.key}#1")
-            if old_hash != values["content_hash"]:  # pairs new or changed: sales may take them
+            if old_hash != content_hash:  # pairs new or changed: sales may take them
                 earliest(self.bought, variant_id, record.purchase_date)
             if old_hash is None:
                 new_pairs.extend(_pairs(record, values, range(1, record.quantity + 1)))
                 self.inserted += 1
-            elif old_hash == values["content_hash"]:
+            elif old_hash == content_hash:
                 self.unchanged += 1
             else:
-                new_pairs.extend(self._update(record, values, held.get(record.key, [])))
+                kept, added = self._update(record, values, held.get(record.key, []))
+                updates.extend(kept)
+                new_pairs.extend(added)
                 self.updated += 1
-        if self.updates:
-            self.session.execute(update(InventoryItem), self.updates)
+        if updates:
+            self.session.execute(update(InventoryItem), updates)
         if new_pairs:
             self.session.execute(insert(InventoryItem).execution_options(render_nulls=True), new_pairs)
 
-    def _values(self, record: PurchaseRecord, product_id: int, variant_id: int) -> dict[str, Any]:
+    def _values(
+        self, record: PurchaseRecord, product_id: int, variant_id: int, content_hash: str
+    ) -> dict[str, Any]:
         return {
             "product_id": product_id,
             "variant_id": variant_id,
@@ -84,7 +89,7 @@ class PurchasesWriter(ChunkWriter):
             "condition": record.condition,
             "box_condition": record.box_condition,
             "notes": record.notes,
-            "content_hash": record.content_hash(),
+            "content_hash": content_hash,
             "import_batch_id": self.batch_id,
             "updated_at": utcnow(),
         }
@@ -113,15 +118,16 @@ class PurchasesWriter(ChunkWriter):
 
     def _update(
         self, record: PurchaseRecord, values: dict[str, Any], pairs: list[_Pair]
-    ) -> list[dict[str, Any]]:
-        """Update a changed row's pairs to its quantity: add or bring back pairs, retire unsold extras."""
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A changed row's pairs to its quantity: updates of those it keeps or brings back, and new pairs.
+
+        Unsold pairs beyond the quantity are retired here.
+        """
         numbers = {int(str(p.source_key).rsplit("#", 1)[1]): p for p in pairs}
         kept = [p for n, p in numbers.items() if n <= record.quantity]
         fields = {k: v for k, v in values.items() if k not in ("product_id", "variant_id")}
         statuses = [_status(p.status, p.content_hash) for p in kept]
-        self.updates.extend(
-            {"id": p.id, **fields, "status": status} for p, status in zip(kept, statuses, strict=True)
-        )
+        updates = [{"id": p.id, **fields, "status": status} for p, status in zip(kept, statuses, strict=True)]
         extra = [p for n, p in numbers.items() if n > record.quantity and p.status != "removed"]
         surplus = [p.id for p in extra if p.status in SURPLUS_STATUSES]
         if surplus:
@@ -133,7 +139,7 @@ class PurchasesWriter(ChunkWriter):
         if stay := [p for p in extra if p.status not in SURPLUS_STATUSES]:
             self.warnings.append(_kept_warning(record, [(p.id, p.status) for p in stay]))
         missing = [n for n in range(1, record.quantity + 1) if n not in numbers]
-        return _pairs(record, values, missing)
+        return updates, _pairs(record, values, missing)
 
     def _ensure_suppliers(self, names: list[str]) -> None:
         """Suppliers by name in any case (`Zalando`, `ZALANDO`: one); a new one is created as first spelt."""
