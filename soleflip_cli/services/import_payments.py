@@ -173,8 +173,8 @@ def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Total
 
     An order's proceeds without an item (a line with a gross amount: its fees go with the price)
     are shared in proportion to the pairs' prices; its other lines (a label) equally. A refund, of an
-    item or of a whole order, is not shared: it refunds the last pairs first, each up to its price
-    (see refunds_by_pair), so a refund of the order's total refunds every pair.
+    item or of a whole order, is not shared: it refunds whole pairs from the last back, the rest going
+    with the last pair as its shipping (see refunds_by_pair), so the order's total refunds every pair.
     """
     count, currency = len(sales), line.currency
     by_price = not line.item_id and bool(line.gross_amount)
