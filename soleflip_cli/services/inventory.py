@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, insert, select, update
@@ -21,7 +21,7 @@ from soleflip_cli.services.inputs import (
     valid_size,
 )
 from soleflip_cli.services.inventory_list import ItemRow
-from soleflip_cli.services.matching import match_sales
+from soleflip_cli.services.matching import earliest, match_sales, rematch
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
 from soleflip_cli.services.suppliers import find_supplier
 
@@ -170,15 +170,12 @@ def add_pairs(
         insert(InventoryItem).returning(InventoryItem.id, sort_by_parameter_order=True),
         [dict(row) for _ in range(purchase.quantity)],
     ).all()
-    # A sale imported before its purchase was recorded now consumes one of these pairs (FIFO),
-    # but never a sale dated before the purchase.
-    unmatched = select(Sale.id).where(
-        Sale.variant_id == variant.id,
-        Sale.inventory_item_id.is_(None),
-        Sale.sold_at >= datetime.combine(purchase.purchase_date, time(), tzinfo=UTC),
-    )
-    matched = match_sales(session, session.scalars(unmatched).all())
+    # FIFO again from the purchase day, as an imported purchases file does: a sale imported before
+    # its purchase was recorded takes one of these pairs, and a later imported sale holding a newer
+    # pair takes an older one of these instead; never a sale dated before the purchase.
+    rematch(session, {variant.id: purchase.purchase_date})
     pairs = tuple(inventory_list.rows_by_id(session.connection(), ids, today=today))
+    matched = sum(1 for pair in pairs if pair["status"] == "sold")
     return AddResult(
         pairs=pairs,
         catalog_known=bool(product.name or product.brand),
@@ -195,6 +192,8 @@ def edit_pair(session: Session, item_id: int, changes: PairChanges, *, today: da
             "nothing to change", hint="pass at least one option, see `soleflip inventory edit -h`"
         )
     item = get_item(session, item_id)
+    first: dict[int, date] = {}  # FIFO looks again where the pair was and where it is (see rematch)
+    earliest(first, item.variant_id, item.purchase_date)
     sale_id = session.scalar(select(Sale.id).where(Sale.inventory_item_id == item.id))
     if sale_id is not None and (changes.sku or changes.size or changes.status):
         raise UsageError(
@@ -227,6 +226,9 @@ def edit_pair(session: Session, item_id: int, changes: PairChanges, *, today: da
     if changes.notes is not None:
         item.notes = _text(changes.notes)
     session.flush()
+    if changes.purchase_date is not None or changes.sku or changes.size or changes.status is not None:
+        earliest(first, item.variant_id, item.purchase_date)
+        rematch(session, first)
     [row] = inventory_list.rows_by_id(session.connection(), [item.id], today=today)
     return row
 

@@ -1,4 +1,4 @@
-"""Inventory services on both databases: sales consume new pairs, latest quotes, choices match the schema."""
+"""Inventory services on both databases: sales consume new or edited pairs (FIFO), latest quotes, choices."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli import choices, models
 from soleflip_cli.choices import Basis
 from soleflip_cli.models import MarketPrice, Sale
-from soleflip_cli.services.inventory import Purchase, add_pairs
+from soleflip_cli.services.inventory import PairChanges, Purchase, add_pairs, edit_pair
 from soleflip_cli.services.products import get_or_create_product, get_or_create_variant
 from soleflip_cli.services.valuation import latest_observations
 
@@ -54,6 +54,69 @@ def test_new_pairs_take_earlier_imported_sales_but_never_older_ones(session: Ses
     assert statuses == ["sold", "in_stock"]
     assert result.pairs[0]["days_in_stock"] == 9 and result.pairs[1]["days_in_stock"] == 29
     assert result.pairs[0]["currency"] == "USD" and result.pairs[0]["cost"] == Decimal("180.00")
+
+
+def _pair(session: Session, day: date, size: str = "10", quantity: int = 1) -> list[int]:
+    purchase = Purchase(
+        sku="DM7866-200", size=size, cost=Decimal("180"), currency="USD", purchase_date=day, quantity=quantity
+    )
+    return [p["id"] for p in add_pairs(session, purchase, today=TODAY).pairs]
+
+
+def _held(session: Session, *sales: Sale) -> list[int | None]:
+    session.expire_all()
+    return [sale.inventory_item_id for sale in sales]
+
+
+def test_an_older_pair_recorded_by_hand_goes_to_the_sale_holding_a_newer_one(session: Session) -> None:
+    newer = _pair(session, date(2025, 6, 5))[0]
+    product = get_or_create_product(session, sku="DM7866-200")
+    sale = _sale(
+        session, get_or_create_variant(session, product, "10").id, product.id, date(2025, 6, 10), "s"
+    )
+    _pair(session, date(2025, 6, 20))  # bought after the sale: not its pair; the sale takes `newer`
+    assert _held(session, sale) == [newer]
+    result = add_pairs(
+        session,
+        Purchase(
+            sku="DM7866-200", size="10", cost=Decimal("1"), currency="USD", purchase_date=date(2025, 6, 1)
+        ),
+        today=TODAY,
+    )
+    assert result.matched_sales == 1
+    assert _held(session, sale) == [result.pairs[0]["id"]]  # the oldest pair, not `newer`
+    assert session.get(models.InventoryItem, newer).status == "in_stock"  # type: ignore[union-attr]
+
+
+def test_a_held_pair_whose_purchase_day_moves_later_gives_way_to_an_older_one(session: Session) -> None:
+    product = get_or_create_product(session, sku="DM7866-200")
+    variant = get_or_create_variant(session, product, "10")
+    sale = _sale(session, variant.id, product.id, date(2025, 6, 10), "s")
+    first = _pair(session, date(2025, 6, 1))[0]
+    second = _pair(session, date(2025, 6, 5))[0]
+    assert _held(session, sale) == [first]
+    row = edit_pair(session, first, PairChanges(purchase_date=date(2025, 6, 7)), today=TODAY)
+    assert (row["status"], _held(session, sale)) == ("in_stock", [second])
+    edit_pair(session, first, PairChanges(purchase_date=date(2025, 6, 12)), today=TODAY)
+    assert _held(session, sale) == [second]
+
+
+def test_a_pair_edited_into_a_waiting_sales_size_or_back_to_stock_is_taken(session: Session) -> None:
+    product = get_or_create_product(session, sku="DM7866-200")
+    eleven = get_or_create_variant(session, product, "11")
+    waiting = _sale(session, eleven.id, product.id, date(2025, 6, 10), "waiting")
+    pair = _pair(session, date(2025, 6, 1))[0]
+    assert _held(session, waiting) == [None]
+    row = edit_pair(session, pair, PairChanges(size="11"), today=TODAY)
+    assert (row["status"], _held(session, waiting)) == ("sold", [pair])
+    kept = _pair(session, date(2025, 6, 1), size="12")[0]
+    edit_pair(session, kept, PairChanges(status="personal"), today=TODAY)
+    twelve = _sale(
+        session, get_or_create_variant(session, product, "12").id, product.id, date(2025, 6, 11), "t"
+    )
+    assert _held(session, twelve) == [None]
+    edit_pair(session, kept, PairChanges(status="in_stock"), today=TODAY)
+    assert _held(session, twelve) == [kept]
 
 
 def test_latest_quote_per_variant(session: Session) -> None:
