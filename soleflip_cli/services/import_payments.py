@@ -17,6 +17,7 @@ from soleflip_cli.importers.base import PaymentRecord, Record
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
+from soleflip_cli.services.lookups import planned_for_values
 from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
@@ -39,18 +40,18 @@ class PaymentsWriter(ChunkWriter):
         chunk = [r for r in records if isinstance(r, PaymentRecord)]
         self.platforms.update(r.platform for r in chunk)
         existing: dict[tuple[str, str], tuple[int, str | None]] = {}
-        for platform in {r.platform for r in chunk}:
-            keys = sorted({r.row_key for r in chunk if r.platform == platform})
-            for start in range(0, len(keys), IN_CHUNK):
-                query = select(
-                    PaymentTransaction.row_key, PaymentTransaction.id, PaymentTransaction.content_hash
-                ).where(
-                    PaymentTransaction.platform == platform,
-                    PaymentTransaction.row_key.in_(keys[start : start + IN_CHUNK]),
-                )
-                existing.update(
-                    {(platform, key): (ident, digest) for key, ident, digest in self.session.execute(query)}
-                )
+        with planned_for_values(self.session):
+            for platform in {r.platform for r in chunk}:
+                keys = sorted({r.row_key for r in chunk if r.platform == platform})
+                for start in range(0, len(keys), IN_CHUNK):
+                    query = select(
+                        PaymentTransaction.row_key, PaymentTransaction.id, PaymentTransaction.content_hash
+                    ).where(
+                        PaymentTransaction.platform == platform,
+                        PaymentTransaction.row_key.in_(keys[start : start + IN_CHUNK]),
+                    )
+                    found = self.session.execute(query)
+                    existing.update({(platform, key): (ident, digest) for key, ident, digest in found})
         new, changed = [], []
         for record in chunk:
             values = _values(record, self.batch_id)

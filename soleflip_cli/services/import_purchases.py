@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from soleflip_cli.importers.base import PurchaseRecord, Record
 from soleflip_cli.models import InventoryItem, Supplier, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
+from soleflip_cli.services.lookups import planned_for_values
 from soleflip_cli.services.matching import earliest, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 
@@ -96,24 +97,29 @@ class PurchasesWriter(ChunkWriter):
 
     def _existing(self, keys: list[str]) -> dict[str, str | None]:
         found: dict[str, str | None] = {}
-        for start in range(0, len(keys), IN_CHUNK):
-            query = select(InventoryItem.source_key, InventoryItem.content_hash).where(
-                InventoryItem.source_key.in_(keys[start : start + IN_CHUNK])
-            )
-            found.update({key: digest for key, digest in self.session.execute(query) if key})
+        with planned_for_values(self.session):
+            for start in range(0, len(keys), IN_CHUNK):
+                query = select(InventoryItem.source_key, InventoryItem.content_hash).where(
+                    InventoryItem.source_key.in_(keys[start : start + IN_CHUNK])
+                )
+                found.update({key: digest for key, digest in self.session.execute(query) if key})
         return found
 
     def _pairs_of(self, keys: list[str]) -> dict[str, list[_Pair]]:
         """The pairs (`<row key>#<n>`) of these rows, by row key: one scan per IN list, not one per row."""
         found: dict[str, list[_Pair]] = {}
         row_key = func.rtrim(InventoryItem.source_key, "0123456789")  # `<row key>#`
-        for start in range(0, len(keys), IN_CHUNK):
-            wanted = [f"{key}#" for key in keys[start : start + IN_CHUNK]]
-            query = select(
-                InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.content_hash
-            ).where(row_key.in_(wanted))
-            for pair in self.session.execute(query):
-                found.setdefault(str(pair.source_key).rsplit("#", 1)[0], []).append(pair)
+        with planned_for_values(self.session):
+            for start in range(0, len(keys), IN_CHUNK):
+                wanted = [f"{key}#" for key in keys[start : start + IN_CHUNK]]
+                query = select(
+                    InventoryItem.id,
+                    InventoryItem.source_key,
+                    InventoryItem.status,
+                    InventoryItem.content_hash,
+                ).where(row_key.in_(wanted))
+                for pair in self.session.execute(query):
+                    found.setdefault(str(pair.source_key).rsplit("#", 1)[0], []).append(pair)
         return found
 
     def _update(

@@ -14,6 +14,7 @@ from soleflip_cli.importers.base import KEPT_WHEN_ABSENT, Record, SaleRecord
 from soleflip_cli.models import ImportBatch, InventoryItem, PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.import_payments import attach_payments
+from soleflip_cli.services.lookups import planned_for_values
 from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
@@ -36,6 +37,8 @@ class _Existing:
     sold_at: datetime
 
 
+# Ids for new sales, drawn from the table's own sequence (PostgreSQL).
+NEXT_SALE_IDS = "SELECT nextval(pg_get_serial_sequence('sales', 'id')) FROM generate_series(1, :count)"
 ANALYZE_ROWS = 5_000  # sales inserted from which PostgreSQL's statistics are refreshed
 DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
 
@@ -109,14 +112,15 @@ class SalesWriter(ChunkWriter):
         if not wanted:
             return lines
         stored: dict[tuple[str, str], dict[str, Any]] = {}
-        for platform, ids in wanted.items():
-            keys = sorted(ids)
-            for start in range(0, len(keys), IN_CHUNK):
-                query = select(Sale.external_id, *(getattr(Sale, f) for f in KEPT_WHEN_ABSENT)).where(
-                    Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK])
-                )
-                for row in self.session.execute(query):
-                    stored[(platform, row.external_id)] = row._asdict()
+        with planned_for_values(self.session):
+            for platform, ids in wanted.items():
+                keys = sorted(ids)
+                for start in range(0, len(keys), IN_CHUNK):
+                    query = select(Sale.external_id, *(getattr(Sale, f) for f in KEPT_WHEN_ABSENT)).where(
+                        Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK])
+                    )
+                    for row in self.session.execute(query):
+                        stored[(platform, row.external_id)] = row._asdict()
         return [
             replace(r, **{f: values[f] for f in r.absent})
             if r.absent and (values := stored.get((r.platform, r.external_id))) is not None
@@ -169,52 +173,61 @@ class SalesWriter(ChunkWriter):
         for record in chunk:
             by_platform.setdefault(record.platform, set()).add(record.external_id)
         found: dict[tuple[str, str], _Existing] = {}
-        for platform, ids in by_platform.items():
-            keys = sorted(ids)
-            for start in range(0, len(keys), IN_CHUNK):
-                query = (
-                    select(
-                        Sale.external_id,
-                        Sale.id,
-                        Sale.content_hash,
-                        Sale.variant_id,
-                        Sale.inventory_item_id,
-                        ImportBatch.exported_at,
-                        ImportBatch.file_name,
-                        InventoryItem.purchase_date,
-                        Sale.import_batch_id,
-                        Sale.sold_at,
+        with planned_for_values(self.session):
+            for platform, ids in by_platform.items():
+                keys = sorted(ids)
+                for start in range(0, len(keys), IN_CHUNK):
+                    query = (
+                        select(
+                            Sale.external_id,
+                            Sale.id,
+                            Sale.content_hash,
+                            Sale.variant_id,
+                            Sale.inventory_item_id,
+                            ImportBatch.exported_at,
+                            ImportBatch.file_name,
+                            InventoryItem.purchase_date,
+                            Sale.import_batch_id,
+                            Sale.sold_at,
+                        )
+                        .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
+                        .outerjoin(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
+                        .where(
+                            Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK])
+                        )
                     )
-                    .outerjoin(ImportBatch, ImportBatch.id == Sale.import_batch_id)
-                    .outerjoin(InventoryItem, InventoryItem.id == Sale.inventory_item_id)
-                    .where(Sale.platform == platform, Sale.external_id.in_(keys[start : start + IN_CHUNK]))
-                )
-                for row in self.session.execute(query):
-                    found[(platform, row.external_id)] = _Existing(
-                        row.id,
-                        row.content_hash,
-                        row.variant_id,
-                        row.inventory_item_id,
-                        row.exported_at,
-                        row.file_name,
-                        row.purchase_date,
-                        row.import_batch_id,
-                        row.sold_at,
-                    )
+                    for row in self.session.execute(query):
+                        found[(platform, row.external_id)] = _Existing(
+                            row.id,
+                            row.content_hash,
+                            row.variant_id,
+                            row.inventory_item_id,
+                            row.exported_at,
+                            row.file_name,
+                            row.purchase_date,
+                            row.import_batch_id,
+                            row.sold_at,
+                        )
         return found
 
     def _insert(self, new: list[tuple[SaleRecord, dict[str, Any]]]) -> None:
         if not new:
             return
-        rows = self.session.execute(
-            # NULLs rendered, not left out: rows with and without a payout date stay one batch.
-            insert(Sale)
-            .returning(Sale.id, Sale.platform, Sale.external_id)
-            .execution_options(render_nulls=True),
-            [values for _, values in new],
-        )
-        ids = {(platform, external_id): ident for ident, platform, external_id in rows}
-        self._fees((ids[(r.platform, r.external_id)], r) for r, _ in new)
+        # NULLs rendered, not left out: rows with and without a payout date stay one batch.
+        statement = insert(Sale).execution_options(render_nulls=True)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The ids drawn first, then a plain executemany: INSERT … RETURNING of many rows is sent as
+            # multi-row VALUES whose thousands of placeholders psycopg converts anew each time (12 s
+            # of a 40,000-sale import on the client; 1 s this way).
+            drawn = self.session.scalars(text(NEXT_SALE_IDS), {"count": len(new)}).all()
+            self.session.execute(statement, [dict(v, id=i) for i, (_, v) in zip(drawn, new, strict=True)])
+            ids = list(drawn)
+        else:
+            rows = self.session.execute(
+                statement.returning(Sale.id, sort_by_parameter_order=True), [v for _, v in new]
+            )
+            ids = list(rows.scalars())
+        self._fees(zip(ids, (r for r, _ in new), strict=True))
         for r, values in new:
             earliest(self.first, values["variant_id"], r.sold_at.date())
         self.inserted += len(new)
