@@ -20,6 +20,7 @@ from soleflip_cli.importers.base import (
     digest,
 )
 from soleflip_cli.importers.fields import Cells, Columns, data_rows, is_missing, missing_columns
+from soleflip_cli.money import quantize
 
 ORDER_SIGNATURE = ("Sales Record Number", "Order Number", "Item Number", "Item Title", "Sold For")
 ORDER_REQUIRED = ("Order Number", "Item Number", "Item Title", "Sold For", "Sale Date")
@@ -40,6 +41,8 @@ FEES = (
     ("Deposit processing fee", "processing"),
 )
 LINE_KINDS = {"shipping label": "shipping", "refund": "refund"}
+# Line types that move money without earning or costing it (a hold delays a payout): never a fee.
+MOVES = ("payout", "transfer", "hold", "reserve")
 BUYER_SHIPPING = "Shipping paid by the buyer"
 # Order-level cells that a multi-item order's item rows may leave blank (taken from its summary row).
 CARRIED = ("Sale Date", "Ship To Country", "Post To Country", "Buyer Country")
@@ -204,6 +207,8 @@ def _transaction(
     net = cells.money("Net amount", negative=True)
     gross = cells.money("Gross transaction amount", negative=True)
     currency = cells.currency("Transaction currency", "") or cells.currency("Payout currency", "")
+    if net is not None and currency:
+        net = _in_transaction_currency(cells, net, currency)
     payout_pattern = _pattern(cells, "Payout date", TRANSACTION_DATES, payout_chosen)
     payout_date = cells.when("Payout date", *payout_pattern, required=False)
     fees = []
@@ -219,7 +224,7 @@ def _transaction(
         # What the buyer paid for shipping is in the net amount but not in the sale's price (Sold
         # For): a credit line, so the fee lines explain price - payout (the label is its own line).
         fees.append(FeeLine(BUYER_SHIPPING, "shipping", -shipping[0]))
-    if kind.casefold() != "order" and order and net is not None and net[0]:
+    if kind.casefold() not in ("order", *MOVES) and order and net is not None and net[0]:
         # A refund, shipping label or extra fee of an order: its net amount is a cost of the sale. A
         # refund usually credits fees back (positive fee cells): those are lines of their own, so the
         # refund line is what the buyer got back (the item and its shipping), as the report says.
@@ -243,6 +248,29 @@ def _transaction(
         payout_date=payout_date,
         payout_id=cells.text("Payout ID"),
     )
+
+
+def _in_transaction_currency(
+    cells: Cells, net: tuple[Decimal, str], currency: str
+) -> tuple[Decimal, str] | None:
+    """The net amount in the transaction's currency: eBay writes it in the payout currency.
+
+    When the two differ (a sale in USD paid out in GBP) the line's Exchange rate (payout units per
+    transaction unit) converts it back, to the minor unit; the gross and fee cells are already in
+    the transaction's currency. None, with the row rejected, when there is no usable rate.
+    """
+    payout = cells.currency("Payout currency", "")
+    if not payout or payout == currency:
+        return net
+    value = cells.raw("Exchange rate")
+    if re.fullmatch(r"\d+(?:[.,]\d+)?", value) and (rate := Decimal(value.replace(",", "."))) > 0:
+        return quantize(net[0] / rate, currency), currency
+    cells.reject(
+        "Exchange rate",
+        value,
+        f"the net amount is in {payout} and the transaction in {currency}: a positive rate is needed",
+    )
+    return None
 
 
 def variation_size(variation: str) -> str | None:

@@ -10,10 +10,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
+from soleflip_cli.importers.ebay import MOVES
 from soleflip_cli.models import PaymentTransaction, Sale, SaleFee, utcnow
 from soleflip_cli.money import share_by
 from soleflip_cli.services.import_batches import ChunkWriter, Counts
@@ -72,8 +73,14 @@ class PaymentsWriter(ChunkWriter):
 
     def finish(self) -> Counts:
         """Apply every line not yet applied to its sale, then report the counts."""
-        attached = sum(attach_payments(self.session, platform) for platform in sorted(self.platforms))
-        return Counts(self.inserted, self.updated, self.unchanged, attached=attached)
+        done = {platform: attach_payments(self.session, platform) for platform in sorted(self.platforms)}
+        warnings = tuple(w for platform, a in done.items() for w in a.warnings(platform))
+        attached = sum(a.sales for a in done.values())
+        return Counts(self.inserted, self.updated, self.unchanged, attached=attached, warnings=warnings)
+
+
+# Lines that are a sale's money: not those that only move it (see importers.ebay.MOVES).
+_EARNS = func.lower(PaymentTransaction.type).not_in(MOVES)
 
 
 def _values(record: PaymentRecord, batch_id: int) -> dict[str, Any]:
@@ -105,13 +112,33 @@ class _Totals:
     refunded: Decimal = Decimal(0)  # what the order's refund lines gave back to the buyer
 
 
-def attach_payments(session: Session, platform: str) -> int:
-    """Recompute fees and payout of every sale that has payment lines not applied yet; returns sales updated.
+@dataclass(frozen=True)
+class Attached:
+    """What attach_payments did: sales updated, and orders whose lines are in another currency than theirs."""
+
+    sales: int
+    foreign: tuple[str, ...] = ()
+
+    def warnings(self, platform: str) -> tuple[str, ...]:
+        """The message about foreign lines, if any (they stay stored, unapplied)."""
+        if not self.foreign:
+            return ()
+        shown = ", ".join(self.foreign[:5]) + (", ..." if len(self.foreign) > 5 else "")
+        return (
+            f"{platform} payment lines of {len(self.foreign)} order(s) are in another currency than their "
+            f"sale, so their fees and payout were not applied: {shown}",
+        )
+
+
+def attach_payments(session: Session, platform: str) -> Attached:
+    """Recompute fees and payout of every sale that has payment lines not applied yet.
 
     A sale's payout is the sum of the net amounts of its order's lines (order, refund, shipping
     label, extra fees); its fee lines are those lines' fees. A line names an order and an item;
     a line without an item is shared by the order's pairs (see _share). Sales are keyed `order:item`. Refunds
-    that cover a sale's price make it refunded (see _refund_status).
+    that cover a sale's price make it refunded (see _refund_status). Lines that only move money
+    (payouts, transfers, holds, reserves) are never a sale's, nor are lines in another currency than
+    their sale's (see Attached.foreign).
     """
     pending = set(
         session.scalars(
@@ -119,15 +146,17 @@ def attach_payments(session: Session, platform: str) -> int:
                 PaymentTransaction.platform == platform,
                 PaymentTransaction.sale_id.is_(None),
                 PaymentTransaction.order_number.is_not(None),
+                _EARNS,
             )
         )
     )
     if not pending:
-        return 0
+        return Attached(0)
     # order -> item -> its sales (pair number, id, price); pairs a lower quantity cancelled are gone
     by_order: dict[str, dict[str, list[tuple[int, int, Decimal]]]] = defaultdict(lambda: defaultdict(list))
-    for sale_id, external_id, price in session.execute(
-        select(Sale.id, Sale.external_id, Sale.sale_price).where(
+    currency_of: dict[int, str] = {}
+    for sale_id, external_id, price, currency in session.execute(
+        select(Sale.id, Sale.external_id, Sale.sale_price, Sale.currency).where(
             Sale.platform == platform, Sale.status != "cancelled"
         )
     ):
@@ -135,6 +164,8 @@ def attach_payments(session: Session, platform: str) -> int:
         if order in pending:
             item, number = line_of(item)
             by_order[order][item].append((number, sale_id, price))
+            currency_of[sale_id] = currency
+    foreign: set[str] = set()
     totals: dict[int, _Totals] = defaultdict(_Totals)
     links = []
     orders = sorted(by_order)
@@ -151,22 +182,27 @@ def attach_payments(session: Session, platform: str) -> int:
         ).where(
             PaymentTransaction.platform == platform,
             PaymentTransaction.order_number.in_(orders[start : start + IN_CHUNK]),
+            _EARNS,
         )
+        lines = []
         for line in session.execute(query.order_by(PaymentTransaction.occurred_at, PaymentTransaction.id)):
             sales = by_order[str(line.order_number)]
             if line.item_id:
                 found = [(sale_id, price) for _, sale_id, price in sorted(sales.get(line.item_id, []))]
             else:  # the order's: shared by its pairs (see _share)
                 found = sorted((sale_id, price) for units in sales.values() for _, sale_id, price in units)
-            if not found:
+            if any(currency_of[sale_id] != line.currency for sale_id, _ in found):
+                foreign.add(str(line.order_number))  # never mixed into a sale of another currency
+            lines.append((line, found))
+        for line, found in lines:
+            if not found or line.order_number in foreign:  # none of such an order's lines: half its money
                 continue
             _share(line, found, totals)
             links.append({"id": line.id, "sale_id": found[0][0]})
-    if not totals:
-        return 0
-    _apply(session, totals)
-    session.execute(update(PaymentTransaction), links)
-    return len(totals)
+    if totals:
+        _apply(session, totals)
+        session.execute(update(PaymentTransaction), links)
+    return Attached(len(totals), tuple(sorted(foreign)))
 
 
 def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Totals]) -> None:
@@ -175,7 +211,8 @@ def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Total
     An order's proceeds without an item (a line with a gross amount: its fees go with the price)
     are shared in proportion to the pairs' prices; its other lines (a label) equally. A refund, of an
     item or of a whole order, is not shared: it refunds whole pairs from the last back, the rest going
-    with the last pair as its shipping (see refunds_by_pair), so the order's total refunds every pair.
+    with the last pair as its shipping (see refunds_by_pair), so the order's total refunds every pair;
+    the fees its line credits back go with the pairs it refunds, in proportion.
     """
     count, currency = len(sales), line.currency
     by_price = not line.item_id and bool(line.gross_amount)
@@ -186,10 +223,16 @@ def _share(line: Any, sales: list[tuple[int, Decimal]], totals: dict[int, _Total
 
     lines = json.loads(line.fee_lines or "[]")
     if count > 1 and any(f.get("kind") == "refund" for f in lines):
+        prices = [price for _, price in sales]
+        refunds = [refunds_by_pair(Decimal(f["amount"]), prices) for f in lines if f.get("kind") == "refund"]
+        given = [sum(parts, Decimal(0)) for parts in zip(*refunds, strict=True)]
+        # The fees a refund credits back (or charges) are the refunded pairs', in proportion to it.
+        by_refund = given if all(g >= 0 for g in given) and any(given) else weights
+        refunded = iter(refunds)
         fees = [
-            (f, refunds_by_pair(Decimal(f["amount"]), [price for _, price in sales]))
+            (f, next(refunded))
             if f.get("kind") == "refund"
-            else (f, share(Decimal(f["amount"])))
+            else (f, share_by(Decimal(f["amount"]), by_refund, currency))
             for f in lines
         ]
         # Such a line's net amount is minus its lines (see importers.ebay): each pair's, of its shares.

@@ -268,11 +268,12 @@ class SalesWriter(ChunkWriter):
             # a re-import's lookups by id took 10 s for 20,000 sales instead of 2.
             self.session.execute(text("ANALYZE sales"))
         matched = rematch(self.session, self.first)
-        attached = sum(attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS))
+        done = {p: attach_payments(self.session, p) for p in sorted(self.platforms & PAYMENT_PLATFORMS)}
+        attached = sum(a.sales for a in done.values())
         warnings = tuple(
             f"{count} row(s) differ from {name}, exported after this file: kept its newer values"
             for name, count in sorted(self.kept.items())
-        )
+        ) + tuple(w for platform, a in done.items() for w in a.warnings(platform))
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached, warnings)
 
 

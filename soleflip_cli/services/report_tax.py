@@ -98,11 +98,12 @@ def _fee_sql(conn: Connection, filters: report_sql.Filters, digits: int, fx_tabl
     return report_sql.dialect_sql(
         conn,
         f"""
-        SELECT f.sale_id, f.name, SUM({fx.to_target_sql(cents, "x.rate", "f.currency = :target", digits)})
+        SELECT f.sale_id, f.name, f.currency,
+               SUM({fx.to_target_sql(cents, "x.rate", "f.currency = :target", digits)})
         FROM sale_fees f JOIN sales s ON s.id = f.sale_id
         LEFT JOIN {fx_table} x ON x.currency = f.currency AND x.day = {{day}}
         WHERE {filters.where()} AND s.status NOT IN {NON_SALES}
-        GROUP BY f.sale_id, f.name
+        GROUP BY f.sale_id, f.name, f.currency
         """,  # noqa: S608 (whitelisted fragments; values are bound)
     )
 
@@ -130,11 +131,18 @@ def tax_ledger(db: Session | Connection, *, year: int, currency: str) -> TaxLedg
         sales = conn.execute(
             report_sql.bound(_ledger_sql(conn, filters, digits, table), params), params
         ).all()
-        fee_rows = conn.execute(report_sql.bound(_fee_sql(conn, filters, digits, table), params), params)
-        fees: dict[int, dict[str, Decimal]] = {}
-        for sale_id, name, amount in fee_rows:
-            fees.setdefault(sale_id, {})[name] = money(amount)
+        fee_rows = conn.execute(
+            report_sql.bound(_fee_sql(conn, filters, digits, table), params), params
+        ).all()
         inventory = _inventory(conn, target, digits, end, table)
+    days_of = {row[0]: row[1] for row in sales}
+    fees: dict[int, dict[str, Decimal]] = {}
+    for sale_id, name, fee_currency, amount in fee_rows:
+        if amount is None:  # a fee line in a currency without a rate that day (the sale's own has one)
+            day = report_sql.as_day(days_of[sale_id])
+            raise fx.missing_rate_error(str(fee_currency), target, day, f"a fee line of sale {sale_id}")
+        lines = fees.setdefault(sale_id, {})
+        lines[name] = lines.get(name, Decimal(0)) + money(amount)
     rows = []
     for sale_id, day, platform, order_id, item, sku, size, original, gross, payout, vat, cost in sales:
         lines = dict(fees.get(sale_id, {}))

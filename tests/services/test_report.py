@@ -197,3 +197,23 @@ def test_gross_forecast_for_the_plot(session: Session, tmp_path: Path) -> None:
     target = tmp_path / "forecast.png"
     plot_history(target, report.breakdown(session, by="month", currency="USD"), points)
     assert target.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_fee_line_in_a_currency_without_a_rate_is_an_error_naming_it(session: Session) -> None:
+    """The sale converts (USD), one of its fee lines (CHF) does not: an error, not a crash."""
+    from soleflip_cli.models import SaleFee
+    from soleflip_cli.services import report_tax
+
+    sale = Sale(
+        platform="stockx",
+        external_id="USD-1",
+        sold_at=datetime(2024, 5, 2, 12, tzinfo=UTC),
+        sale_price=Decimal("100.00"),
+        currency="USD",
+        payout=Decimal("90.00"),
+    )
+    sale.fees = [SaleFee(name="Seller fee", kind="transaction", amount=Decimal("10.00"), currency="CHF")]
+    session.add(sale)
+    session.flush()
+    with pytest.raises(MissingRateError, match=r"no CHF->USD .* 2024-05-02 \(needed for a fee line of sale"):
+        report_tax.tax_ledger(session, year=2024, currency="USD")
