@@ -126,6 +126,10 @@ def _sale(
     currency = cells.currency(currency_column) if currency_column else "USD"
     listing = cells.money("Listing Price", required=True)
     payout = cells.money(PAYOUT)
+    vat = cells.money("Total VAT Amount")
+    if payout is not None and vat is not None and vat[0]:
+        # A VAT-registered seller's payout carries the VAT it owes the tax office: it earns the rest.
+        payout = (payout[0] - vat[0], payout[1])
     if payout is not None and listing is not None and payout[0] > listing[0]:
         cells.reject(
             PAYOUT, cells.raw(PAYOUT), f"more than the listing price {listing[0]}: fees cannot be negative"
@@ -134,7 +138,6 @@ def _sale(
     for fee in fees:
         if listing is not None and abs(fee.amount) > listing[0]:
             cells.reject(fee.name, cells.raw(fee.name), f"more than the listing price {listing[0]}")
-    vat = cells.money("Total VAT Amount")
     for column in (PAYOUT, "Total VAT Amount"):
         if cells.raw(column):
             _same_currency(cells, column, currency)

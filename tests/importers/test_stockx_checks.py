@@ -63,6 +63,23 @@ def test_a_payout_above_the_listing_price_is_a_row_error(write: Write) -> None:
     assert (len(sales), errors) == (4, [(2, PAYOUT, "500", reason)])
 
 
+def test_a_vat_registered_sellers_payout_is_stored_without_the_vat_it_owes(write: Write) -> None:
+    """Listing 120, fees 14.40, net 105.60 plus 21 % VAT: StockX pays 127.78, more than the listing."""
+    old = ',105.6,EUR,120,EUR,105.6,EUR,"","",'
+    sales, errors = _stockx(write, old, ",105.6,EUR,120,EUR,127.78,EUR,22.18,EUR,")
+    first = next(s for s in sales if s.line == 2)
+    assert errors == []
+    assert (first.sale_price, first.payout, first.vat_amount) == (
+        Decimal("120.00"),
+        Decimal("105.60"),
+        Decimal("22.18"),
+    )
+    assert [(f.name, f.amount) for f in first.fees] == [
+        ("Seller Fee", Decimal("10.8")),
+        ("Payment Processing", Decimal("3.6")),
+    ]
+
+
 @pytest.mark.parametrize(
     ("cell", "reason"),
     [
