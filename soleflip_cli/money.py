@@ -23,7 +23,8 @@ SHARED_SYMBOLS: dict[str, frozenset[str]] = {
     "$": frozenset({"USD", "AUD", "CAD", "NZD", "HKD", "SGD", "MXN", "TWD", "CLP"}),
     "¥": frozenset({"JPY", "CNY"}),
 }
-_PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3})?\s*(?P<sym>[$€£¥₩])?\s*")
+# A code before the amount: ISO (`EUR`), eBay's `AU $`, `US $` and `C $` (Canada), or a symbol alone.
+_PREFIX = re.compile(r"^(?P<code>[A-Z]{2,3}|C(?=\s*\$))?\s*(?P<sym>[$€£¥₩])?\s*")
 # An amount's digits with its thousands grouped or not, by whether the decimal separator is a comma.
 # Grouped thousands never start with 0 (`0,005` is no 5).
 _NUMBER = {

@@ -29,6 +29,8 @@ def test_shared_symbols_name_no_currency_but_are_kept() -> None:
     assert euros is not None and (euros.currency, euros.symbol) == ("EUR", "")
     australian = parse_money("AU $3,000.00")
     assert australian is not None and (australian.currency, australian.symbol) == ("AUD", "")
+    canadian = parse_money("C $135.00")  # eBay Canada
+    assert canadian is not None and (canadian.amount, canadian.currency) == (Decimal("135.00"), "CAD")
 
 
 def test_purchase_cost_in_another_currency_than_its_column(write: Callable[..., Path]) -> None:
