@@ -222,11 +222,12 @@ class SalesWriter(ChunkWriter):
             drawn = self.session.scalars(text(NEXT_SALE_IDS), {"count": len(new)}).all()
             self.session.execute(statement, [dict(v, id=i) for i, (_, v) in zip(drawn, new, strict=True)])
             ids = list(drawn)
-        else:
+        else:  # unordered RETURNING: in parameter order SQLAlchemy inserts one row per statement
             rows = self.session.execute(
-                statement.returning(Sale.id, sort_by_parameter_order=True), [v for _, v in new]
+                statement.returning(Sale.id, Sale.platform, Sale.external_id), [v for _, v in new]
             )
-            ids = list(rows.scalars())
+            found = {(platform, external_id): ident for ident, platform, external_id in rows}
+            ids = [found[(r.platform, r.external_id)] for r, _ in new]
         self._fees(zip(ids, (r for r, _ in new), strict=True))
         for r, values in new:
             earliest(self.first, values["variant_id"], r.sold_at.date())
