@@ -207,7 +207,7 @@ def _transaction(
     net = cells.money("Net amount", negative=True)
     gross = cells.money("Gross transaction amount", negative=True)
     currency = cells.currency("Transaction currency", "") or cells.currency("Payout currency", "")
-    if net is not None and currency:
+    if net is not None and currency and (kind or "").casefold() not in MOVES:  # moves are no sale's money
         net = _in_transaction_currency(cells, net, currency)
     payout_pattern = _pattern(cells, "Payout date", TRANSACTION_DATES, payout_chosen)
     payout_date = cells.when("Payout date", *payout_pattern, required=False)

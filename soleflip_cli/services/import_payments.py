@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers.base import PaymentRecord, Record
@@ -79,10 +79,6 @@ class PaymentsWriter(ChunkWriter):
         return Counts(self.inserted, self.updated, self.unchanged, attached=attached, warnings=warnings)
 
 
-# Lines that are a sale's money: not those that only move it (see importers.ebay.MOVES).
-_EARNS = func.lower(PaymentTransaction.type).not_in(MOVES)
-
-
 def _values(record: PaymentRecord, batch_id: int) -> dict[str, Any]:
     lines = [{"name": f.name, "kind": f.kind, "amount": str(f.amount)} for f in record.fees]
     return {
@@ -146,7 +142,6 @@ def attach_payments(session: Session, platform: str) -> Attached:
                 PaymentTransaction.platform == platform,
                 PaymentTransaction.sale_id.is_(None),
                 PaymentTransaction.order_number.is_not(None),
-                _EARNS,
             )
         )
     )
@@ -179,10 +174,10 @@ def attach_payments(session: Session, platform: str) -> Attached:
             PaymentTransaction.payout_date,
             PaymentTransaction.fee_lines,
             PaymentTransaction.currency,
+            PaymentTransaction.type,
         ).where(
             PaymentTransaction.platform == platform,
             PaymentTransaction.order_number.in_(orders[start : start + IN_CHUNK]),
-            _EARNS,
         )
         lines = []
         for line in session.execute(query.order_by(PaymentTransaction.occurred_at, PaymentTransaction.id)):
@@ -191,13 +186,15 @@ def attach_payments(session: Session, platform: str) -> Attached:
                 found = [(sale_id, price) for _, sale_id, price in sorted(sales.get(line.item_id, []))]
             else:  # the order's: shared by its pairs (see _share)
                 found = sorted((sale_id, price) for units in sales.values() for _, sale_id, price in units)
-            if any(currency_of[sale_id] != line.currency for sale_id, _ in found):
+            moves = str(line.type).casefold() in MOVES  # a hold, a payout: the order's, but no money of it
+            if not moves and any(currency_of[sale_id] != line.currency for sale_id, _ in found):
                 foreign.add(str(line.order_number))  # never mixed into a sale of another currency
-            lines.append((line, found))
-        for line, found in lines:
+            lines.append((line, found, moves))
+        for line, found, moves in lines:
             if not found or line.order_number in foreign:  # none of such an order's lines: half its money
                 continue
-            _share(line, found, totals)
+            if not moves:
+                _share(line, found, totals)
             links.append({"id": line.id, "sale_id": found[0][0]})
     if totals:
         _apply(session, totals)

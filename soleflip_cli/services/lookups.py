@@ -23,8 +23,6 @@ def planned_for_values(session: Session) -> Iterator[None]:
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-    try:
-        yield
-    finally:
-        if postgres:
-            session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+    yield  # on an error the transaction is rolled back, and the setting with it: nothing to reset
+    if postgres:
+        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))

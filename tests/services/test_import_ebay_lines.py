@@ -112,3 +112,45 @@ def test_the_fees_a_refund_credits_back_go_with_the_refunded_pair(session: Sessi
     # Each half of the order line (net 220.90; fees 0.40 + 38.70 less the buyer's 10.00 shipping).
     assert kept == (Decimal("110.45"), Decimal("14.55"), "completed")
     assert back == (Decimal("-120.20"), Decimal("245.20"), "refunded")  # 110.45 - 250.00 + 19.35
+
+
+def test_a_hold_counted_by_an_older_version_is_taken_out_when_the_report_comes_again(
+    session: Session, tmp_path: Path
+) -> None:
+    """Its line changes on re-import (no fee line now): the order is worked out again without it."""
+    from sqlalchemy import update
+
+    from soleflip_cli.models import PaymentTransaction
+
+    hold = {
+        "Transaction creation date": "Sep 4, 2026",
+        "Type": "Hold",
+        "Order number": "12-11111-11111",
+        "Item ID": "110000000001",
+        "Net amount": "-130.76",
+        "Transaction currency": "USD",
+    }
+    import_file(session, ORDERS, options=ImportOptions())
+    path = _with(tmp_path, hold)
+    import_file(session, path, options=ImportOptions())
+    session.execute(  # as an older version stored it: a fee line, its content hash, its sale's payout
+        update(PaymentTransaction)
+        .where(PaymentTransaction.type == "Hold")
+        .values(content_hash="old", fee_lines='[{"name": "Hold", "kind": "other", "amount": "130.76"}]')
+    )
+    session.execute(update(Sale).where(Sale.external_id == FIRST).values(payout=Decimal("-12.50")))
+    result = import_file(session, path, options=ImportOptions())
+    assert result.updated == 1
+    assert _payout(session) == (PAID, Decimal("16.74"), "completed")
+
+
+def test_a_payout_line_in_another_currency_needs_no_rate(session: Session, tmp_path: Path) -> None:
+    payout = {
+        "Transaction creation date": "Sep 21, 2026",
+        "Type": "Payout",
+        "Net amount": "-900.00",
+        "Payout currency": "GBP",
+        "Transaction currency": "USD",
+    }
+    result = import_file(session, _with(tmp_path, payout), options=ImportOptions())
+    assert result.errors == () and result.written
