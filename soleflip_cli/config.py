@@ -246,6 +246,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint="fix or remove the file") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1} is {exc.object[exc.start : exc.start + 1]!r})",
+            hint="save the file as UTF-8",
+        ) from exc
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from exc
 

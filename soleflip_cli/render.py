@@ -81,6 +81,41 @@ def _stderr_console() -> Console:
     return Messages(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ or None)
 
 
+def _stdout_gone() -> None:
+    """The reader of stdout went away (`| head`): what is left of the data goes nowhere, the run goes on."""
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the exit's flush of stdout goes nowhere too
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+@contextmanager
+def _for_reader(out: IO[str]) -> Iterator[None]:
+    """Write data for a reader that may stop early: the command then finishes with its own exit code."""
+    try:
+        yield
+    except BrokenPipeError:
+        if out is not sys.stdout:
+            raise
+        _stdout_gone()
+
+
+@cache
+def _data_console() -> type[Console]:
+    from rich.console import Console
+
+    class Data(Console):
+        """Rich's console for data on stdout: a reader that stops early does not end the run (exit 1)."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            if self.file is sys.stdout:
+                _stdout_gone()
+            else:
+                raise BrokenPipeError
+
+    return Data
+
+
 def info(message: str) -> None:
     """A progress or status message on stderr (silenced by --quiet)."""
     if not _QUIET["on"]:
@@ -184,8 +219,9 @@ class _UnixRecords:
 def emit_json(data: Any, stream: IO[str] | None = None) -> None:
     """Write one JSON document to stdout."""
     out = stream or sys.stdout
-    json.dump(jsonable(data), out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    with _for_reader(out):
+        json.dump(jsonable(data), out, ensure_ascii=False, indent=2)
+        out.write("\n")
 
 
 def _encode_other(value: Any) -> Any:
@@ -236,26 +272,39 @@ def render_rows(
     """
     out = stream or sys.stdout
     try:
-        if fmt is OutputFormat.json:
-            out.write("[")
-            for index, row in enumerate(rows):
-                out.write(",\n" if index else "\n")
-                out.write(_record_json(row))
-            out.write("\n]\n")
-        elif fmt is OutputFormat.ndjson:
-            for row in rows:
-                out.write(_record_json(row) + "\n")
-        elif fmt is OutputFormat.csv:
-            writer = csv.writer(_UnixRecords(out))
-            writer.writerow([c.key for c in columns])
-            for row in rows:
-                writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])
-        else:
-            _table(rows, columns, title=title, footer=footer, stream=out)
+        with _for_reader(out):
+            _rows(rows, columns, fmt, out, title, footer)
     finally:
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
+
+def _rows(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[Column],
+    fmt: OutputFormat,
+    out: IO[str],
+    title: str | None,
+    footer: Mapping[str, Any] | None,
+) -> None:
+    """render_rows's writing."""
+    if fmt is OutputFormat.json:
+        out.write("[")
+        for index, row in enumerate(rows):
+            out.write(",\n" if index else "\n")
+            out.write(_record_json(row))
+        out.write("\n]\n")
+    elif fmt is OutputFormat.ndjson:
+        for row in rows:
+            out.write(_record_json(row) + "\n")
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(_UnixRecords(out))
+        writer.writerow([c.key for c in columns])
+        for row in rows:
+            writer.writerow([csv_safe(_cell(row.get(c.key))) for c in columns])
+    else:
+        _table(rows, columns, title=title, footer=footer, stream=out)
 
 
 def render_summary(data: Mapping[str, Any], fmt: OutputFormat, *, title: str) -> None:
@@ -277,7 +326,8 @@ def render_object(
     if fmt is OutputFormat.json:
         emit_json(data, out)
     elif fmt is OutputFormat.ndjson:
-        out.write(json.dumps(jsonable(data), ensure_ascii=False) + "\n")
+        with _for_reader(out):
+            out.write(json.dumps(jsonable(data), ensure_ascii=False) + "\n")
     elif fmt is OutputFormat.csv:
         render_rows([data], [Column(k) for k in data], fmt, stream=out)
     else:
@@ -295,7 +345,6 @@ def _table(
     header: bool = True,
 ) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
     plain = plain_output(stream)
@@ -318,7 +367,7 @@ def _table(
         table.add_row(*(_cell(row.get(c.key)) for c in columns))
     if _QUIET["on"] and not table.row_count:
         return  # an empty table is no data: --quiet (cron) prints nothing rather than a bare header
-    console = Console(
+    console = _data_console()(
         file=stream,
         no_color=plain,
         highlight=False,

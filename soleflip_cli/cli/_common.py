@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 import typer.core
@@ -158,9 +158,21 @@ def manual_write(ctx: typer.Context, job: str, wait: bool) -> Iterator[Session]:
         yield db_session
 
 
+def stdin_is_terminal() -> bool:
+    """Whether stdin is a terminal to ask on (it may be closed: `<&-` leaves sys.stdin None)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def stdin() -> TextIO:
+    """stdin to read from; closed (`<&-`), a usage error."""
+    if sys.stdin is None:
+        raise UsageError("stdin is closed, so there is nothing to read", hint="pipe the input in")
+    return sys.stdin
+
+
 def require_tty_or_yes(yes: bool, action: str) -> None:
     """Refuse to prompt without a terminal: scripts must pass --yes."""
-    if not yes and not sys.stdin.isatty():
+    if not yes and not stdin_is_terminal():
         raise UsageError(f"{action} needs confirmation; stdin is not a terminal, so pass --yes")
 
 
@@ -190,9 +202,11 @@ class SoleflipGroup(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         """Run the command, mapping expected failures to exit codes in one place."""
         from soleflip_cli import render
+        from soleflip_cli.terminate import terminable
 
         try:
-            return super().invoke(ctx)
+            with terminable():  # SIGTERM cleans up as Ctrl-C does: no partial backup is left behind
+                return super().invoke(ctx)
         except SoleflipError as exc:
             render.error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, state
+from soleflip_cli.cli._common import FormatOption, JsonOption, output_format, state, stdin, stdin_is_terminal
 
 if TYPE_CHECKING:
     from soleflip_cli.config import LoadedSettings
@@ -67,7 +67,7 @@ def login(
                 raise UsageError(
                     "--refresh-token only takes '-': pipe the token in, never put it on the command line"
                 )
-            result = service.login_with_refresh_token(client, store, sys.stdin.read())
+            result = service.login_with_refresh_token(client, store, stdin().read())
         else:
             uri = redirect_uri or loaded.settings.stockx.redirect_uri
             if not uri:
@@ -76,7 +76,9 @@ def login(
                     hint="use the callback URI registered on your StockX application, "
                     "e.g. http://127.0.0.1:8765/callback",
                 )
-            io = service.LoginIO(open_browser=_open_browser, show_url=_show_url, read_line=sys.stdin.readline)
+            io = service.LoginIO(
+                open_browser=_open_browser, show_url=_show_url, read_line=lambda: stdin().readline()
+            )
             settings = loaded.settings.stockx
             result = service.login_stockx(
                 client, store, auth_url=settings.auth_url, redirect_uri=uri, no_browser=no_browser,
@@ -140,7 +142,7 @@ def _ask_missing_credentials(loaded: LoadedSettings, store: SecretStore) -> None
     missing = service.missing_app_credentials(loaded.settings.stockx, store)
     if not missing:
         return
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise AuthError(
             f"not configured: {', '.join(_LABELS[name] for name in missing)}; "
             "stdin is not a terminal to ask for them",

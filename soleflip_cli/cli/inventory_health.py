@@ -68,25 +68,22 @@ def dead(
             "market_payout", "reasons"]  # fmt: skip
     columns = [render.Column(k, numeric=k in {"id", "cost", "days_in_stock", "market_payout"}) for k in keys]
     chosen = output_format(fmt, as_json)
-    found = 0
     with reading(ctx) as conn:
         valuer = make_valuer(
             Basis.payout, platform, settings.fees, stale_days=settings.inventory.stale_market_days, now=now
         )
         dead_after_days = settings.inventory.dead_after_days
-        pairs = dead_stock(conn, valuer, dead_after_days=dead_after_days, today=date.today())
+        # Read whole first: the exit code must not depend on how much a reader (`| head`) took.
+        pairs = list(dead_stock(conn, valuer, dead_after_days=dead_after_days, today=date.today()))
         for_table = chosen in (render.OutputFormat.table, render.OutputFormat.csv)
-
-        def records() -> Any:
-            nonlocal found
-            for pair in pairs:
-                found += 1
-                record = render.jsonable(pair)
-                if for_table:
-                    record["reasons"] = "; ".join(r["message"] for r in record["reasons"])
-                yield record
-
-        render.render_rows(records(), columns, chosen)
+        records = []
+        for pair in pairs:
+            record = render.jsonable(pair)
+            if for_table:
+                record["reasons"] = "; ".join(r["message"] for r in record["reasons"])
+            records.append(record)
+        render.render_rows(records, columns, chosen)
+    found = len(pairs)
     render.info(f"{found} pair(s) of dead stock.")
     if fail_on_dead and found:
         raise FindingsError(f"{found} pair(s) of dead stock (--fail-on-dead)")

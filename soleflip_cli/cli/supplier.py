@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -16,6 +15,8 @@ from soleflip_cli.cli._common import (
     output_format,
     session,
     state,
+    stdin,
+    stdin_is_terminal,
 )
 from soleflip_cli.errors import UsageError
 
@@ -55,10 +56,10 @@ def _read_password(prompt: bool, from_stdin: bool) -> str | None:
     if prompt and from_stdin:
         raise UsageError("use --password or --password-stdin, not both")
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
+        return stdin().readline().rstrip("\r\n")
     if not prompt:
         return None
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise UsageError("--password asks on a terminal; stdin is not one, so pass --password-stdin")
     value: str = typer.prompt("Account password", hide_input=True, confirmation_prompt=True, err=True)
     return value

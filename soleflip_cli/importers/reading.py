@@ -5,9 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import signal
 import tempfile
-import threading
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +14,7 @@ from typing import IO
 
 from soleflip_cli.errors import FileReadError
 from soleflip_cli.importers.base import RowError, Rows
+from soleflip_cli.terminate import terminable
 
 CHUNK = 1 << 20
 # Preamble lines (eBay, payments reports) come before the header; a header later than this is not one.
@@ -117,9 +116,9 @@ def spooled(stream: IO[bytes] | Path, directory: Path | None = None) -> Iterator
 
     Copying stops at the first NUL byte (UnreadableFileError: binary data, maybe endless, as from
     /dev/zero); the file is removed however the block ends: an error, Ctrl-C, or SIGTERM (see
-    _terminable), also while copying.
+    terminate.terminable), also while copying.
     """
-    with _terminable():
+    with terminable():
         handle = tempfile.NamedTemporaryFile(
             prefix="soleflip-stdin-", suffix=".csv", dir=directory, delete=False
         )
@@ -130,27 +129,6 @@ def spooled(stream: IO[bytes] | Path, directory: Path | None = None) -> Iterator
             yield path
         finally:
             path.unlink(missing_ok=True)
-
-
-@contextmanager
-def _terminable() -> Iterator[None]:
-    """SIGTERM raises SystemExit (exit 143) in here, so `finally` blocks run (by default they do not).
-
-    Only where SIGTERM has its default action and can be handled (in the main thread).
-    """
-    default = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    if not default or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _copy_text(stream: IO[bytes] | Path, target: IO[bytes]) -> None:

@@ -1,0 +1,30 @@
+"""SIGTERM (timeout, systemd, a container's stop) as an exit that runs cleanup, like Ctrl-C does."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def terminable() -> Iterator[None]:
+    """SIGTERM raises SystemExit (exit 143) in here, so `finally` blocks run (by default they do not).
+
+    Only where SIGTERM has its default action and can be handled (in the main thread): temporary
+    files are removed, a child process (pg_dump) is killed, the transaction rolls back.
+    """
+    default = signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    if not default or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
