@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import threading
@@ -88,6 +89,8 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:  # psycopg's own warnings (a pipeline left on Ctrl-C) are not for users: errors say what failed
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return engine
 
 
@@ -264,12 +267,29 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     except failures as exc:
         with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):  # a lost connection
             session.rollback()  # cannot roll back; the server rolls the transaction back itself
+        if _interrupted(exc):  # Ctrl-C in psycopg's pipeline surfaces as "cannot exit pipeline mode"
+            raise KeyboardInterrupt from None
         raise operational_error(engine, exc) from exc
-    except BaseException:
-        session.rollback()
+    except BaseException as exc:
+        with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
+            session.rollback()
+        if not isinstance(exc, KeyboardInterrupt) and _interrupted(exc):
+            raise KeyboardInterrupt from None
         raise
     finally:
         session.close()
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether the error came while a Ctrl-C was being handled (a KeyboardInterrupt among its causes)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 @contextmanager

@@ -39,3 +39,19 @@ def test_ctrl_c_during_a_commit_is_raised_once_it_is_done(engine: Engine) -> Non
         signal.signal(signal.SIGINT, before)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Ctrl-C Kicks'")) == 1
+
+
+@pytest.mark.parametrize("kind", ["operational", "other"])
+def test_a_driver_error_raised_while_ctrl_c_is_handled_is_the_interrupt(engine: Engine, kind: str) -> None:
+    """psycopg's pipeline cut by Ctrl-C fails to close ("cannot exit pipeline mode while busy"): exit 130."""
+    dbapi = engine.dialect.loaded_dbapi
+    error = dbapi.OperationalError if kind == "operational" else dbapi.ProgrammingError
+    with pytest.raises(KeyboardInterrupt), db.session_scope(engine) as session:
+        session.add(Supplier(name="kept only if committed"))
+        session.flush()
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise error("cannot exit pipeline mode while busy") from None  # noqa: B904 - as psycopg does
+    with db.session_scope(engine) as session:
+        assert session.query(Supplier).filter_by(name="kept only if committed").count() == 0
