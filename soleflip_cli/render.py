@@ -345,6 +345,7 @@ def _table(
     header: bool = True,
 ) -> None:
     from rich import box
+    from rich.markup import escape
     from rich.table import Table
 
     plain = plain_output(stream)
@@ -360,11 +361,11 @@ def _table(
         table.add_column(
             column.title,
             justify="right" if column.numeric else "left",
-            footer=_cell(footer.get(column.key)) if footer else "",
+            footer=escape(_cell(footer.get(column.key))) if footer else "",
             overflow="fold",
         )
-    for row in rows:
-        table.add_row(*(_cell(row.get(c.key)) for c in columns))
+    for row in rows:  # cells are text, never Rich markup: `[database] url`, `Dunk Low [Panda]` as written
+        table.add_row(*(escape(_cell(row.get(c.key))) for c in columns))
     if _QUIET["on"] and not table.row_count:
         return  # an empty table is no data: --quiet (cron) prints nothing rather than a bare header
     console = _data_console()(
@@ -391,6 +392,7 @@ def bar_chart(
     """
     from rich.bar import Bar
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     out = stream or sys.stdout
@@ -402,7 +404,7 @@ def bar_chart(
         table.add_column(name, justify="right")
         table.add_column("", width=width, no_wrap=True)
     for index, label in enumerate(labels):
-        cells: list[Any] = [label]
+        cells: list[Any] = [escape(label)]
         for number, values in enumerate(series.values()):
             value = values[index]
             colour = "red" if value < 0 else colours[number % len(colours)]

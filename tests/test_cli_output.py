@@ -136,3 +136,14 @@ def test_rows_are_closed_when_the_reader_goes_away(fmt: render.OutputFormat) -> 
     with pytest.raises(BrokenPipeError):
         render.render_rows(pending, columns, fmt, stream=_ClosedPipe())
     assert closed == [True]
+
+
+def test_table_cells_are_text_not_markup() -> None:
+    """`[database] url` in a doctor fix, `Dunk Low [Panda]` in a name: printed as written."""
+    out = io.StringIO()
+    rows = [{"name": "Dunk Low [Panda]", "fix": "set [database] url", "n": "[b]1[/b]"}]
+    columns = [render.Column("name"), render.Column("fix"), render.Column("n")]
+    render.render_rows(rows, columns, render.OutputFormat.table, footer={"n": "[red]"}, stream=out)
+    text = out.getvalue()
+    assert "Dunk Low [Panda]" in text and "set [database] url" in text and "[b]1[/b]" in text
+    assert "[red]" in text

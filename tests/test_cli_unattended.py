@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -92,3 +93,24 @@ def test_sigterm_during_a_backup_leaves_no_partial_file(
     assert result.exit_code == 143
     assert list(target.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after the command
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="platformdirs' Linux layout ($HOME/.local/share)")
+def test_paths_and_doctor_work_where_the_data_folder_cannot_be_made(
+    tmp_path: Path, cli_nodb: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cron job with HOME where nothing can be written: `paths` prints, `doctor` says what to fix."""
+    home = tmp_path / "home-is-a-file"
+    home.write_text("")
+    monkeypatch.delenv("SOLEFLIP_HOME")
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    shown = cli_nodb("paths", "--json")
+    assert shown.exit_code == ExitCode.OK, shown.stderr
+    assert str(home) in shown.stdout and not home.is_dir()
+    checked = cli_nodb("doctor", "--offline", "--json")
+    assert checked.exit_code == ExitCode.ERROR
+    database = next(c for c in json.loads(checked.stdout)["checks"] if c["name"] == "database")
+    assert database["status"] == "fail" and "cannot create the database's folder" in database["detail"]
+    assert database["fix"].startswith("set SOLEFLIP_HOME")

@@ -39,14 +39,21 @@ def paths(ctx: typer.Context, fmt: FormatOption = None, as_json: JsonOption = Fa
 
     Example: soleflip paths --json
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     from soleflip_cli import render
-    from soleflip_cli.db import make_engine
+    from soleflip_cli.errors import ConfigError
 
     app_state = state(ctx)
     url = app_state.database_url()
+    try:  # only shown: nothing is opened or created (the data folder may not be writable)
+        database = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError as exc:
+        raise ConfigError(f"invalid database URL: {exc}") from None
     record = {
         "config_file": app_state.loaded.paths.config_file,
         "data_dir": app_state.loaded.paths.data_dir,
-        "database": make_engine(url).url.render_as_string(hide_password=True),
+        "database": database,
     }
     render.render_object(record, output_format(fmt, as_json), title="Paths")

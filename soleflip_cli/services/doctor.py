@@ -129,8 +129,8 @@ def check_database(loaded: LoadedSettings) -> list[Check]:
     url = loaded.database_url()
     try:
         engine = db.make_engine(url)
-    except ConfigError as exc:
-        fix = "fix SOLEFLIP_DATABASE_URL / --db (see `soleflip paths`)"
+    except (ConfigError, DatabaseError) as exc:  # a malformed URL, or a SQLite folder it cannot make
+        fix = exc.hint or "fix SOLEFLIP_DATABASE_URL / --db (see `soleflip paths`)"
         return [
             Check("database", Status.fail, exc.message, fix),
             Check("migrations", Status.skip, "needs the database"),
