@@ -294,7 +294,7 @@ def _interrupted(exc: BaseException) -> bool:
 
 @contextmanager
 def _ctrl_c_after() -> Iterator[None]:
-    """Ctrl-C during the block is raised once it is done: a commit is never cut off half-way.
+    """Ctrl-C or SIGTERM during the block is acted on once it is done: a commit is never cut off half-way.
 
     (A KeyboardInterrupt just after the database's COMMIT, while SQLAlchemy was still finishing it,
     left the session unable to roll back: a traceback instead of exit 130.)
@@ -303,19 +303,24 @@ def _ctrl_c_after() -> Iterator[None]:
         yield
         return
     caught: list[int] = []
+    previous: dict[int, Any] = {}
     try:
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, lambda signum, frame: caught.append(signum))
     except ValueError:  # pragma: no cover - no signals here (not the main interpreter)
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught and callable(previous):
-        previous(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt
-    elif caught and previous == signal.SIG_DFL:
-        signal.raise_signal(signal.SIGINT)
+        for restored, handler in previous.items():
+            signal.signal(restored, handler)
+    for signum in dict.fromkeys(caught):
+        handler = previous[signum]
+        if callable(handler):
+            handler(signum, None)  # Python's own raises KeyboardInterrupt; terminate's SystemExit
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(signum)
 
 
 def connection_of(db: Session | Connection) -> Connection:
