@@ -18,6 +18,15 @@ from tests.importers.conftest import FIXTURES
 ORDERS, PAYMENTS = FIXTURES / "ebay-orders.csv", FIXTURES / "ebay-transactions.csv"
 FIRST = "12-11111-11111:110000000001"  # $135.00; its order line nets 130.76 USD, its label costs 12.50
 PAID = Decimal("118.26")
+HOLD = {  # the whole order line's money held until delivery: no cost of the sale
+    "Transaction creation date": "Sep 4, 2026",
+    "Type": "Hold",
+    "Order number": "12-11111-11111",
+    "Item ID": "110000000001",
+    "Net amount": "-130.76",
+    "Transaction currency": "USD",
+    "Reason for hold": "Awaiting delivery confirmation",
+}
 
 
 def _with(tmp_path: Path, *extra: dict[str, str], change: dict[str, str] | None = None) -> Path:
@@ -43,17 +52,8 @@ def _payout(session: Session, external_id: str = FIRST) -> tuple[Decimal | None,
 
 
 def test_a_hold_on_an_order_delays_its_money_and_costs_nothing(session: Session, tmp_path: Path) -> None:
-    hold = {
-        "Transaction creation date": "Sep 4, 2026",
-        "Type": "Hold",
-        "Order number": "12-11111-11111",
-        "Item ID": "110000000001",
-        "Net amount": "-130.76",
-        "Transaction currency": "USD",
-        "Reason for hold": "Awaiting delivery confirmation",
-    }
     import_file(session, ORDERS, options=ImportOptions())
-    result = import_file(session, _with(tmp_path, hold), options=ImportOptions())
+    result = import_file(session, _with(tmp_path, HOLD), options=ImportOptions())
     assert result.errors == () and result.attached == 3
     assert _payout(session) == (PAID, Decimal("16.74"), "completed")
 
@@ -122,16 +122,8 @@ def test_a_hold_counted_by_an_older_version_is_taken_out_when_the_report_comes_a
 
     from soleflip_cli.models import PaymentTransaction
 
-    hold = {
-        "Transaction creation date": "Sep 4, 2026",
-        "Type": "Hold",
-        "Order number": "12-11111-11111",
-        "Item ID": "110000000001",
-        "Net amount": "-130.76",
-        "Transaction currency": "USD",
-    }
     import_file(session, ORDERS, options=ImportOptions())
-    path = _with(tmp_path, hold)
+    path = _with(tmp_path, HOLD)
     import_file(session, path, options=ImportOptions())
     session.execute(  # as an older version stored it: a fee line, its content hash, its sale's payout
         update(PaymentTransaction)
