@@ -34,6 +34,9 @@ from soleflip_cli.errors import ConfigError, DatabaseError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+# psycopg's own warnings (a pipeline left on Ctrl-C) are not for users: the errors say what failed.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
+
 _REVISION = re.compile(r"^revision(?:\s*:\s*str)?\s*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
 _DOWN = re.compile(r"^down_revision[^=]*=\s*['\"](?P<rev>[\w-]+)['\"]", re.M)
 
@@ -89,8 +92,6 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"cannot use database URL {parsed!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    else:  # psycopg's own warnings (a pipeline left on Ctrl-C) are not for users: errors say what failed
-        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return engine
 
 

@@ -74,17 +74,15 @@ def _stderr_console() -> Console:
 
         def on_broken_pipe(self) -> None:
             self.quiet = True
-            devnull = os.open(os.devnull, os.O_WRONLY)  # the exit's flush of stderr goes nowhere too
-            os.dup2(devnull, sys.stderr.fileno())
-            os.close(devnull)
+            _reader_gone(sys.stderr)
 
     return Messages(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ or None)
 
 
-def _stdout_gone() -> None:
-    """The reader of stdout went away (`| head`): what is left of the data goes nowhere, the run goes on."""
-    devnull = os.open(os.devnull, os.O_WRONLY)  # the exit's flush of stdout goes nowhere too
-    os.dup2(devnull, sys.stdout.fileno())
+def _reader_gone(stream: IO[str]) -> None:
+    """The reader of stdout or stderr went away (`| head`): what is left goes nowhere, the run goes on."""
+    devnull = os.open(os.devnull, os.O_WRONLY)  # the exit's flush of the stream goes nowhere too
+    os.dup2(devnull, stream.fileno())
     os.close(devnull)
 
 
@@ -96,7 +94,7 @@ def _for_reader(out: IO[str]) -> Iterator[None]:
     except BrokenPipeError:
         if out is not sys.stdout:
             raise
-        _stdout_gone()
+        _reader_gone(sys.stdout)
 
 
 @cache
@@ -109,7 +107,7 @@ def _data_console() -> type[Console]:
         def on_broken_pipe(self) -> None:
             self.quiet = True
             if self.file is sys.stdout:
-                _stdout_gone()
+                _reader_gone(sys.stdout)
             else:
                 raise BrokenPipeError
 

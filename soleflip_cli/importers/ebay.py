@@ -49,6 +49,7 @@ CARRIED = ("Sale Date", "Ship To Country", "Post To Country", "Buyer Country")
 _FOOTER = re.compile(r"record\(s\) downloaded|^seller id\b", re.IGNORECASE)
 # `[US Shoe Size (Women's):8]`, `[UK Shoe Size:8]`: the size system is in the name, the value bare.
 _SIZE = re.compile(r"([^\[\]:;,]*size[^:]*):\s*([^,;\]\[]+)", re.IGNORECASE)
+_PLAIN_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # `8`, `10.5`, `0,79`: no letters, no system
 _KIDS = (
     ("women", "W"),
     ("youth", "Y"),
@@ -263,7 +264,7 @@ def _in_transaction_currency(
     if not payout or payout == currency:
         return net
     value = cells.raw("Exchange rate")
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", value) and (rate := Decimal(value.replace(",", "."))) > 0:
+    if _PLAIN_NUMBER.fullmatch(value) and (rate := Decimal(value.replace(",", "."))) > 0:
         return quantize(net[0] / rate, currency), currency
     cells.reject(
         "Exchange rate",
@@ -279,7 +280,7 @@ def variation_size(variation: str) -> str | None:
     if found is None:
         return None
     name, value = found.group(1).strip().casefold(), found.group(2).strip()
-    if not re.fullmatch(r"\d+(?:[.,]\d+)?", value):  # it says its system itself (`8W`, `UK 8`)
+    if not _PLAIN_NUMBER.fullmatch(value):  # it says its system itself (`8W`, `UK 8`)
         return value
     if name.startswith(("uk", "eu")):
         return f"{name[:2].upper()} {value}"
