@@ -55,7 +55,7 @@ class AliasImporter:
                 yield item
                 continue
             cells = Cells(item[0], item[1], columns)
-            order = cells.text("ORDER_NUMBER", required=True)
+            order = cells.identifier("ORDER_NUMBER", required=True)
             if order is not None and order in seen:
                 cells.reject("ORDER_NUMBER", order, f"duplicate order (first on line {seen[order]})")
             elif order is not None:

@@ -139,8 +139,8 @@ class EbayOrdersImporter:
 def _order_line(
     cells: Cells, country: str | None, seen: dict[str, int], pattern: tuple[str, str], today: date
 ) -> SaleRecord | None:
-    order = cells.text("Order Number", required=True)
-    number = cells.text("Item Number", required=True)
+    order = cells.identifier("Order Number", required=True)
+    number = cells.identifier("Item Number", required=True)
     key = f"{order}:{number}"
     if order and number:
         if key in seen:
@@ -217,9 +217,10 @@ def _transaction(
         amount = cells.money(column, negative=True)
         if amount is not None and amount[0]:
             fees.append(FeeLine(column, fee_kind, -amount[0]))
+    order, item = cells.identifier("Order number"), cells.identifier("Item ID")
+    ids = (order, item, cells.identifier("Transaction ID"), cells.identifier("Reference ID"))
     if cells.errors or kind is None or occurred is None:
         return None
-    order, item = cells.text("Order number"), cells.text("Item ID")
     shipping = cells.money("Shipping and handling", negative=True)
     if kind.casefold() == "order" and shipping is not None and shipping[0]:
         # What the buyer paid for shipping is in the net amount but not in the sale's price (Sold
@@ -231,9 +232,7 @@ def _transaction(
         # refund line is what the buyer got back (the item and its shipping), as the report says.
         rest = -net[0] - sum((f.amount for f in fees), Decimal(0))
         fees = [FeeLine(kind, LINE_KINDS.get(kind.casefold(), "other"), rest), *fees] if rest else fees
-    identity = digest(
-        kind, occurred.isoformat(), order, item, cells.text("Transaction ID"), cells.text("Reference ID")
-    )
+    identity = digest(kind, occurred.isoformat(), *ids)
     return PaymentRecord(
         line=cells.line,
         platform="ebay",

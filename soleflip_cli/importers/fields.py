@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,12 @@ from soleflip_cli.money import (
 EARLIEST_DAY = date(1985, 1, 1)
 # `today` is the UTC date; where the user lives it may already be tomorrow, and clocks drift.
 CLOCK_SKEW = timedelta(days=1)
+# What Excel makes of a long number (an order or item number) when a CSV is saved again: 1.23457E+11.
+_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E[+-]?[0-9]+", re.IGNORECASE)
+EXCEL_NUMBER = (
+    "a number Excel rewrote in scientific notation, its digits lost: use the export as downloaded, "
+    "or format the column as text before saving"
+)
 
 
 def header_key(name: str) -> str:
@@ -181,6 +188,14 @@ class Cells:
         if is_missing(value):
             if required:
                 self.reject(name, value, "a value is required")
+            return None
+        return value
+
+    def identifier(self, name: str, *, required: bool = False) -> str | None:
+        """An order, item or transaction number as text (see `text`); Excel's `1.23457E+11` is refused."""
+        value = self.text(name, required=required)
+        if value is not None and _SCIENTIFIC.fullmatch(value):
+            self.reject(name, value, EXCEL_NUMBER)
             return None
         return value
 

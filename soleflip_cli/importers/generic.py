@@ -211,7 +211,7 @@ class GenericImporter:
         sku, name = normalise_sku(text("sku")), text("item_name")
         if sku is None and name is None:
             cells.reject(col("sku") or col("item_name"), "", "a SKU or a product name is required")
-        external = text("external_id")
+        external = cells.identifier(external_column) if (external_column := col("external_id")) else None
         if external is not None and number > 1:
             external = f"{external}/{number}"  # its order's line `number`: no duplicate
         elif external is not None:

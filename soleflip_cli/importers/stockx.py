@@ -114,7 +114,7 @@ class StockXImporter:
 def _sale(
     cells: Cells, currency_column: str | None, seen: dict[str, int], today: date, absent: frozenset[str]
 ) -> SaleRecord | None:
-    order = cells.text("Order Number", required=True)
+    order = cells.identifier("Order Number", required=True)
     if order is not None:
         if order in seen:
             cells.reject("Order Number", order, f"duplicate order (first on line {seen[order]})")
