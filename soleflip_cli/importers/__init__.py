@@ -20,6 +20,7 @@ from soleflip_cli.importers.stockx import StockXImporter
 if TYPE_CHECKING:
     from soleflip_cli.config import MappingSettings
 
+MAX_SHOWN = 200  # characters of a line quoted in a message
 FORMATS = ("auto", "stockx", "alias", "ebay-orders", "ebay-transactions", "contest", "purchases", "generic")
 
 
@@ -87,47 +88,71 @@ def choose(
 
 
 def _generic(source: reading.Source, name: str, options: ImportOptions) -> tuple[Importer, Rows]:
-    settings = options.mappings[name]
-    importer = GenericImporter(name, settings, base_currency=options.base_currency, today=options.today)
-    delimiters = (settings.delimiter,) if settings.delimiter else (",", ";")
-    skip = settings.skip_lines
-    header = reading.find_header(source, importer.detect, delimiters=delimiters, skip_lines=skip)
+    importer, settings = _mapped(name, options)
+    header = _mapped_header(source, importer, settings)
     if header is None:  # the errors then name the mapped columns missing from the likelier header
+        delimiters, skip = _delimiters(settings), settings.skip_lines
         firsts = [h for d in delimiters if (h := reading.first_record(source, d, skip)) is not None]
         header = max(firsts, key=lambda h: importer.columns_in(h.cells), default=None)
     if header is None:
-        raise FileFormatError(f"no header after the {skip} lines the mapping skips")
+        raise FileFormatError(f"no header after the {settings.skip_lines} lines the mapping skips")
     return importer, reading.table(source, header)
 
 
+def _mapped(name: str, options: ImportOptions) -> tuple[GenericImporter, MappingSettings]:
+    settings = options.mappings[name]
+    return GenericImporter(name, settings, base_currency=options.base_currency, today=options.today), settings
+
+
+def _delimiters(settings: MappingSettings) -> tuple[str, ...]:
+    return (settings.delimiter,) if settings.delimiter else (",", ";")
+
+
+def _mapped_header(
+    source: reading.Source, importer: GenericImporter, settings: MappingSettings
+) -> reading.HeaderMatch | None:
+    """The mapping's header in the file, read with its own delimiter and skipped lines."""
+    return reading.find_header(
+        source, importer.detect, delimiters=_delimiters(settings), skip_lines=settings.skip_lines
+    )
+
+
 def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, Rows]:
+    """The one format whose header the file has: a built-in one or a mapping (several: exit 2)."""
     importers = builtin(options)
     header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
-    if header is None:
-        mapped: list[Importer] = [
-            GenericImporter(n, m, base_currency=options.base_currency, today=options.today)
-            for n, m in sorted(options.mappings.items())
-        ]
-        header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in mapped))
-        importers = mapped
-    if header is None:
+    found: list[tuple[Importer, reading.HeaderMatch]] = []
+    if header is not None:
+        found = [(i, header) for i in importers if i.detect(header.cells)]
+    for name in sorted(options.mappings):
+        generic, settings = _mapped(name, options)
+        if (mapped := _mapped_header(source, generic, settings)) is not None:
+            found.append((generic, mapped))
+    if not found:
         seen = reading.first_record(source)
         near = PurchasesImporter().near_miss(seen.cells) if seen else None
         raise FileFormatError(
-            f"cannot tell the export format from the header ({_shown(seen)}); "
+            f"cannot tell the export format from the header ({_first_line(source, seen)}); "
             + (f"{near}; " if near else "")
             + f"known formats: {', '.join(FORMATS[1:])}",
             hint=_MAPPING_HINT,
         )
-    matches = [i for i in importers if i.detect(header.cells)]
-    if len(matches) > 1:
-        names = ", ".join(i.name for i in matches)
+    if len(found) > 1:
+        names = ", ".join(i.name for i, _ in found)
         raise FileFormatError(
-            f"the header ({_shown(header)}) fits several formats ({names}); "
+            f"the header ({_shown(found[0][1])}) fits several formats ({names}); "
             f"known formats: {', '.join(FORMATS[1:])}",
-            hint="pass --format NAME",
+            hint="pass --format NAME or --mapping NAME",
         )
-    return matches[0], reading.table(source, header)
+    return found[0][0], reading.table(source, found[0][1])
+
+
+def _first_line(source: reading.Source, seen: reading.HeaderMatch | None) -> str:
+    """The file's first record for messages, or its first line as written when that is no CSV record."""
+    line = reading.first_line(source)
+    if line is not None and (seen is None or line[0] < seen.line):
+        return repr(line[1][:MAX_SHOWN]) + ("..." if len(line[1]) > MAX_SHOWN else "")
+    return _shown(seen)
 
 
 def _shown(header: reading.HeaderMatch | None) -> str:

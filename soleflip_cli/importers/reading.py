@@ -261,6 +261,17 @@ def first_record(source: Source, delimiter: str = ",", skip_lines: int = 0) -> H
     return None
 
 
+def first_line(source: Source) -> tuple[int, str] | None:
+    """The first non-blank line of the file as it is written (number, text), for messages."""
+    with source.path.open(encoding=source.encoding, errors="replace", newline="") as handle:
+        for number, line in enumerate(handle, 1):
+            if number > HEADER_SEARCH_LINES:
+                break
+            if line.strip(" \t\r\n,;\ufeff"):
+                return number, line.rstrip("\r\n").lstrip("\ufeff")
+    return None
+
+
 def clean_header(cells: Sequence[str]) -> list[str]:
     """Header cells without a BOM, surrounding blanks and trailing empty cells."""
     cleaned = [c.replace("\ufeff", "").strip() for c in cells]

@@ -362,3 +362,22 @@ def test_a_mappings_statuses_translate_the_files_words(write: Callable[..., Path
 def test_a_mappings_statuses_must_be_soleflips() -> None:
     with pytest.raises(ValidationError, match="statuses.Storniert"):
         MappingSettings(columns={}, statuses={"Storniert": "gone"})
+
+
+def test_a_header_a_mapping_and_a_built_in_format_both_fit_is_ambiguous(write: Callable[..., Path]) -> None:
+    """A purchases mapping of a file the built-in purchases format also reads: exit 2, never a guess."""
+    buys = MappingSettings(
+        target="purchases", columns={"sku": "SKU", "size": "Size", "cost": "Cost", "purchase_date": "Date"}
+    )
+    path = write("SKU,Size,Cost,Date\nDD1503-101,10,100.00,2024-02-03\n")
+    with pytest.raises(UsageError, match=r"fits several formats \(purchases, generic:buys\)") as raised:
+        parse_path(path, options=ImportOptions(mappings={"buys": buys}))
+    assert raised.value.hint == "pass --format NAME or --mapping NAME"
+
+
+def test_auto_reads_a_mapping_with_its_own_delimiter(write: Callable[..., Path]) -> None:
+    tabbed = MappingSettings(delimiter="\t", columns={"sold_at": "D", "sale_price": "P", "sku": "S"})
+    path = write("D\tP\tS\n2024-01-02\t10.00\tX1\n")
+    fmt, records, errors = parse_path(path, options=ImportOptions(mappings={"tsv": tabbed}))
+    assert (fmt, errors) == ("generic:tsv", [])
+    assert [r.sale_price for r in records if isinstance(r, SaleRecord)] == [Decimal("10.00")]

@@ -144,3 +144,12 @@ def test_ambiguous_header(write: Callable[..., Path]) -> None:
     message = str(raised.value)
     assert "the header ('Order Date', 'Sneaker Name', 'Sale Price', 'Shoe Size', 'sku', 'size'" in message
     assert "known formats: stockx, alias, ebay-orders" in message
+
+
+def test_a_header_unreadable_with_any_delimiter_is_shown_as_written(write: Callable[..., Path]) -> None:
+    """A quoted tab-separated header is no CSV record: the message shows it, not the row after it."""
+    path = write('"sku"\t"size"\t"cost"\t"purchase date"\nDD1391-100\t10\t110\t2024-03-01\n')
+    with pytest.raises(UsageError, match="cannot tell the export format") as caught:
+        parse_path(path)
+    assert 'from the header (\'"sku"\\t"size"\\t' in str(caught.value)
+    assert "DD1391-100" not in str(caught.value)
