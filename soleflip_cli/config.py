@@ -101,6 +101,14 @@ class MappingSettings(_Section):
     def _currency(cls, value: str | None) -> str | None:
         return None if value is None else check_currency(value)
 
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, value: str | None) -> str | None:
+        """One character that can separate CSV cells (not a quote or a line break)."""
+        if value is not None and (len(value) != 1 or value in '"\r\n'):
+            raise ValueError(f'{value!r} is not a delimiter: one character such as ",", ";" or "\\t"')
+        return value
+
     @field_validator("date_format")
     @classmethod
     def _date_format(cls, value: str) -> str:

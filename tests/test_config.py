@@ -153,11 +153,13 @@ def test_settings_are_pydantic_settings_reading_the_prefixed_environment(
         ('date_format = "%d/%q/%Y"', "import.mappings.m.date_format': '%d/%q/%Y' is not a date format"),
         ('date_format = "DD.MM.YYYY"', "'DD.MM.YYYY' does not read a whole date back"),
         ('date_format = "%Y-%m"', "'%Y-%m' does not read a whole date back"),
+        ('delimiter = "||"', "import.mappings.m.delimiter': '\\|\\|' is not a delimiter: one character"),
+        ("delimiter = '\"'", "import.mappings.m.delimiter': '\"' is not a delimiter"),
+        ('delimiter = "\\n"', "import.mappings.m.delimiter': '\\\\n' is not a delimiter"),
+        ('delimiter = ""', "import.mappings.m.delimiter': '' is not a delimiter"),
     ],
 )
-def test_a_mapping_whose_currency_or_date_format_cannot_work_is_a_config_error(
-    setting: str, message: str
-) -> None:
+def test_a_mapping_setting_that_cannot_work_is_a_config_error(setting: str, message: str) -> None:
     """Not every row rejected later, blaming the data: the key is named before any file is read."""
     _write_config(f"[import.mappings.m]\n{setting}\n")
     with pytest.raises(ConfigError, match=message):
