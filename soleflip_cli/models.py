@@ -109,13 +109,16 @@ class Supplier(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+FILE_NAME_CHARS = 500  # an import batch's file name (see import_batches.stored_name)
+
+
 class ImportBatch(Base):
     """One run of `soleflip import csv` over one file."""
 
     __tablename__ = "import_batches"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    file_name: Mapped[str] = mapped_column(String(500))
+    file_name: Mapped[str] = mapped_column(String(FILE_NAME_CHARS))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     format: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(20))

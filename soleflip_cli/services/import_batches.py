@@ -10,7 +10,7 @@ from typing import Self
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from soleflip_cli.models import ImportBatch, utcnow
+from soleflip_cli.models import FILE_NAME_CHARS, ImportBatch, utcnow
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ class BatchSummary:
     exported_at: datetime | None  # when the file was exported, if its name says so
 
 
+def stored_name(file: str) -> str:
+    """The file's name as a batch keeps it: a path too long for the column keeps its end, after '…'."""
+    return file if len(file) <= FILE_NAME_CHARS else "…" + file[-(FILE_NAME_CHARS - 1) :]
+
+
 def start_batch(
     session: Session,
     *,
@@ -68,7 +73,12 @@ def start_batch(
 ) -> int:
     """Record a running batch and return its id."""
     batch = ImportBatch(
-        file_name=file, sha256=sha256, format=format, target=target, status="running", exported_at=exported_at
+        file_name=stored_name(file),
+        sha256=sha256,
+        format=format,
+        target=target,
+        status="running",
+        exported_at=exported_at,
     )
     session.add(batch)
     session.flush()

@@ -187,3 +187,18 @@ def test_overlapping_contest_files(session: Session, tmp_csv: Callable[[str, str
     assert _counts(_run(session, part)) == (3, 3, 0, 0, 0)
     assert _counts(_run(session, FIXTURES / "contest.csv")) == (6, 3, 0, 3, 0)
     assert _count(session, MarketSale) == 6
+
+
+def test_a_file_whose_path_is_longer_than_the_batch_column_keeps_its_end(
+    session: Session, tmp_path: Path
+) -> None:
+    """PostgreSQL refused a path over 500 characters (a traceback); SQLite stored it whole."""
+    folder = tmp_path.joinpath(*["d" * 200] * 3)
+    folder.mkdir(parents=True)
+    path = folder / "stockx-2022.csv"
+    path.write_bytes((FIXTURES / "stockx-2022.csv").read_bytes())
+    result = _run(session, path, name=str(path))
+    session.commit()
+    assert result.written and len(str(path)) > 600
+    stored = session.scalars(select(ImportBatch.file_name)).one()
+    assert len(stored) == 500 and stored.startswith("…d") and stored.endswith("/stockx-2022.csv")
