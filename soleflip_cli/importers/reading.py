@@ -108,6 +108,27 @@ def _check_cp1252(path: Path) -> None:
             raise UnreadableFileError(
                 "neither UTF-8 nor Windows-1252 text (binary data?); save the export as UTF-8 CSV"
             ) from exc
+    _check_one_encoding(path)
+
+
+def _check_one_encoding(path: Path) -> None:
+    """Refuse UTF-8 lines beside others (a row added in another editor): read as Windows-1252, they garble."""
+    utf8 = other = 0  # the first line of each kind (lines of ASCII alone are both)
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                other = other or number
+            else:
+                utf8 = utf8 or number
+            if utf8 and other:
+                raise UnreadableFileError(
+                    f"mixed encodings: line {utf8} is UTF-8 text and line {other} is not (Windows-1252?); "
+                    "save the file as UTF-8 CSV"
+                )
 
 
 @contextmanager

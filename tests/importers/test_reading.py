@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -63,6 +64,15 @@ def test_quoted_newlines_keep_physical_line_numbers() -> None:
 )
 def test_unreadable_files(write: Callable[..., Path], content: bytes, message: str) -> None:
     with pytest.raises(reading.UnreadableFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        reading.prepare(write(content), "x.csv")
+
+
+def test_a_file_of_utf_8_lines_and_windows_1252_lines_is_refused(write: Callable[..., Path]) -> None:
+    """Read as Windows-1252, its UTF-8 text would be stored garbled (`L’Art` as `Lâ€™Art`)."""
+    content = (HEADER.replace("\n", ",notes\n") + "DD1391-100,10,110,EUR,2024-03-01,L\u2019Art\n").encode()
+    content += "DD1391-100,10,110,EUR,2024-03-02,Café\n".encode("cp1252")
+    message = "mixed encodings: line 2 is UTF-8 text and line 3 is not (Windows-1252?)"
+    with pytest.raises(reading.UnreadableFileError, match=re.escape(message)):
         reading.prepare(write(content), "x.csv")
 
 
