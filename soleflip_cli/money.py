@@ -15,7 +15,7 @@ CURRENCIES: frozenset[str] = frozenset(
 # Currencies whose minor unit is not the cent.
 _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "HUF": 2, "ISK": 0, "KWD": 3}
 
-MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""', '=""'})
+MISSING_TOKENS = frozenset({"", "N/A", "NA", "--", "-", "NONE", "NULL", '=""-""', '="-"', '=""'})
 _SYMBOLS = {"$": None, "€": "EUR", "£": "GBP", "¥": None, "₩": "KRW", "CHF": "CHF"}
 # Symbols several currencies write: a cell with one of these takes its currency from the file (a
 # currency column or a default), which must be one of them.

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from soleflip_cli.config import MappingSettings
 from soleflip_cli.importers import ImportOptions
 from soleflip_cli.importers.base import PurchaseRecord, SaleRecord
@@ -106,3 +108,9 @@ def test_generic_sale_in_the_mapping_currency(write: Callable[..., Path]) -> Non
         (Decimal("150.00"), "EUR", Decimal("140.00")),
         (Decimal("160.00"), "EUR", Decimal("148.00")),
     ]
+
+
+@pytest.mark.parametrize("cell", ["", "N/A", "--", '=""-""', '="-"', '=""'])
+def test_cells_that_stand_for_no_amount(cell: str) -> None:
+    # Excel's text guard of a dash: =""-"" as written, or ="-" once a quoted cell is read
+    assert parse_money(cell) is None
