@@ -59,6 +59,7 @@ class SalesWriter(ChunkWriter):
         self.kept: dict[str, int] = {}  # newer file -> its rows this older file differs from
         self.first: dict[int, date] = {}  # sizes whose sales or freed pairs changed, from these days
         self.platforms: set[str] = set()
+        self.unread_sizes: dict[str, int] = {}  # sizes as printed that no size format reads -> sales
 
     def write(self, records: Sequence[Record]) -> None:
         """Classify a chunk against the database and write what is new or changed."""
@@ -76,6 +77,8 @@ class SalesWriter(ChunkWriter):
         released: list[int] = []
         for (record, content_hash), (spec, size) in zip(hashed, specs, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
+            if size and self.cache.size(size) is None:
+                self.unread_sizes[size] = self.unread_sizes.get(size, 0) + 1
             values = _values(record, product_id, variant_id, self.batch_id, content_hash)
             old = existing.get((record.platform, record.external_id))
             if old is None and (first := self._newer_line(record, existing)) is not None:
@@ -275,7 +278,18 @@ class SalesWriter(ChunkWriter):
             f"{count} row(s) differ from {name}, exported after this file: kept its newer values"
             for name, count in sorted(self.kept.items())
         ) + tuple(w for platform, a in done.items() for w in a.warnings(platform))
+        if self.unread_sizes:
+            warnings += (_unread_sizes(self.unread_sizes),)
         return Counts(self.inserted, self.updated, self.unchanged, matched, attached, warnings)
+
+
+def _unread_sizes(sizes: dict[str, int]) -> str:
+    """The warning about sales whose size no size format reads: they can take no pair."""
+    shown = ", ".join(repr(s) for s in sorted(sizes)[:5]) + (", ..." if len(sizes) > 5 else "")
+    return (
+        f"{sum(sizes.values())} sale(s) have a size soleflip cannot read ({shown}): stored as printed, "
+        "they take no pair in stock (no cost basis)"
+    )
 
 
 def _gives_back(old: _Existing, record: SaleRecord, variant_id: int | None) -> bool:

@@ -202,3 +202,18 @@ def test_a_file_whose_path_is_longer_than_the_batch_column_keeps_its_end(
     assert result.written and len(str(path)) > 600
     stored = session.scalars(select(ImportBatch.file_name)).one()
     assert len(stored) == 500 and stored.startswith("…d") and stored.endswith("/stockx-2022.csv")
+
+
+def test_a_sale_with_a_size_no_format_reads_is_a_warning(
+    session: Session, tmp_csv: Callable[[str, str], Path]
+) -> None:
+    """It is stored as printed but can take no pair: the user hears why it has no cost basis."""
+    text = (FIXTURES / "stockx-2022.csv").read_text(encoding="utf-8-sig")
+    assert text.count("Reverse Panda,10.5,") == 1
+    result = _run(
+        session, tmp_csv(text.replace("Reverse Panda,10.5,", "Reverse Panda,10.5 narrow,"), "x.csv")
+    )
+    assert result.written and result.warnings == (
+        "1 sale(s) have a size soleflip cannot read ('10.5 narrow'): stored as printed, they take no pair "
+        "in stock (no cost basis)",
+    )
