@@ -112,6 +112,10 @@ def test_transactions_report() -> None:
         ("[Colour:Black][US Shoe Size (Men's):9.5]", "9.5"),
         ("Colour:Black;US Shoe Size:8W", "8W"),
         ("[Colour:Red]", None),
+        ("[EU Shoe Size:44,5]", "EU 44,5"),  # a decimal comma (European sites): EU 44.5, not 44
+        ("[US Shoe Size:10,5]", "10,5"),
+        ("US Shoe Size:10,5,Colour:Black", "10,5"),
+        ("Colour:Black,US Shoe Size:10,Width:Medium", "10"),
     ],
 )
 def test_a_variations_size_keeps_the_system_its_name_gives(variation: str, size: str | None) -> None:
