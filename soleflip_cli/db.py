@@ -268,29 +268,29 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     except failures as exc:
         with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):  # a lost connection
             session.rollback()  # cannot roll back; the server rolls the transaction back itself
-        if _interrupted(exc):  # Ctrl-C in psycopg's pipeline surfaces as "cannot exit pipeline mode"
-            raise KeyboardInterrupt from None
+        if stop := _interrupted(exc):  # Ctrl-C in psycopg's pipeline surfaces as "cannot exit pipeline mode"
+            raise type(stop)() from None
         raise operational_error(engine, exc) from exc
     except BaseException as exc:
         with suppress(SQLAlchemyError, engine.dialect.loaded_dbapi.Error):
             session.rollback()
-        if not isinstance(exc, KeyboardInterrupt) and _interrupted(exc):
-            raise KeyboardInterrupt from None
+        if not isinstance(exc, KeyboardInterrupt) and (stop := _interrupted(exc)):
+            raise type(stop)() from None
         raise
     finally:
         session.close()
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """Whether the error came while a Ctrl-C was being handled (a KeyboardInterrupt among its causes)."""
+def _interrupted(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C (or SIGTERM: terminate.Terminated) being handled when the error came, if any."""
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         if isinstance(cause, KeyboardInterrupt):
-            return True
+            return cause
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
-    return False
+    return None
 
 
 @contextmanager
@@ -319,7 +319,7 @@ def _ctrl_c_after() -> Iterator[None]:
     for signum in dict.fromkeys(caught):
         handler = previous[signum]
         if callable(handler):
-            handler(signum, None)  # Python's own raises KeyboardInterrupt; terminate's SystemExit
+            handler(signum, None)  # Python's own raises KeyboardInterrupt; terminate's Terminated
         elif handler == signal.SIG_DFL:
             signal.raise_signal(signum)
 

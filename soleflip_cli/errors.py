@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     AUTH = 4
     LOCKED = 5
     INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class SoleflipError(Exception):
@@ -73,6 +74,12 @@ class InterruptedRunError(SoleflipError):
     """Ctrl-C stopped a command part way; the message says what was kept (exit 130)."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class TerminatedRunError(InterruptedRunError):
+    """SIGTERM stopped a command part way; the message says what was kept (exit 143)."""
+
+    exit_code = ExitCode.TERMINATED
 
 
 class AuthError(SoleflipError):

@@ -8,9 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is (cleanup, what was kept said) but exit 143."""
+
+
 @contextmanager
 def terminable() -> Iterator[None]:
-    """SIGTERM raises SystemExit (exit 143) in here, so `finally` blocks run (by default they do not).
+    """SIGTERM raises Terminated in here, so `finally` blocks run (by default they do not).
 
     Only where SIGTERM has its default action and can be handled (in the main thread): temporary
     files are removed, a child process (pg_dump) is killed, the transaction rolls back.
@@ -21,7 +25,7 @@ def terminable() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
+        raise Terminated
 
     signal.signal(signal.SIGTERM, stop)
     try:

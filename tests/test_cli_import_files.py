@@ -204,28 +204,37 @@ def ctrl_c() -> Iterator[None]:
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
 @pytest.mark.usefixtures("ctrl_c")
-def test_ctrl_c_names_the_files_committed_before(
-    cli: Cli, tmp_path: Path, purchases: str, spool_dir: Path
+@pytest.mark.parametrize(
+    ("signum", "code", "word"),
+    [
+        (signal.SIGINT, ExitCode.INTERRUPTED, "interrupted"),
+        (signal.SIGTERM, ExitCode.TERMINATED, "terminated"),  # `timeout` stopping a cron job
+    ],
+)
+def test_ctrl_c_or_sigterm_names_the_files_committed_before(
+    cli: Cli, tmp_path: Path, purchases: str, spool_dir: Path, signum: int, code: int, word: str
 ) -> None:
     fifo = tmp_path / "slow.csv"
     os.mkfifo(fifo)
 
-    def feed() -> None:  # half a file, then Ctrl-C while the import reads it
+    def feed() -> None:  # half a file, then the signal while the import reads it
         with fifo.open("w") as handle:
             handle.write(HEADER)
             handle.flush()
             time.sleep(0.3)  # the import now waits in read() for the rest
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            signal.pthread_kill(threading.main_thread().ident or 0, signum)
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     result = cli("import", "csv", purchases, str(fifo), "--json")
     feeder.join(timeout=10)
-    assert (result.exit_code, result.stdout) == (ExitCode.INTERRUPTED, "")
+    assert result.exit_code == code
     assert _flat(result.stderr) == (
-        f"Error: interrupted while importing {fifo}, which was rolled back; "
+        f"Error: {word} while importing {fifo}, which was rolled back; "
         f"imported (committed) before it: {purchases} (batch 1)"
     )
+    kept = json.loads(result.stdout)  # a script reading --json learns what was kept
+    assert (kept["file"], kept["inserted"], kept["batch_id"]) == (purchases, 2, 1)
     assert _batches(cli) == [(purchases, 2)]
     assert list(spool_dir.iterdir()) == []
 
@@ -244,7 +253,8 @@ def test_ctrl_c_just_after_a_commit_counts_that_file_as_imported(
     monkeypatch.setattr(db, "session_scope", then_ctrl_c)
     result = cli("import", "csv", purchases, "--json")
     monkeypatch.undo()
-    assert (result.exit_code, result.stdout) == (ExitCode.INTERRUPTED, "")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert json.loads(result.stdout)["batch_id"] == 1
     assert _flat(result.stderr) == f"Error: interrupted after importing (committed): {purchases} (batch 1)"
     assert _batches(cli) == [(purchases, 2)]
 

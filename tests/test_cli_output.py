@@ -30,6 +30,7 @@ def test_help_documents_exit_codes(cli_nodb: Cli) -> None:
         "4 authentication",
         "5 another",
         "130 interrupted",
+        "143 terminated",
     ):
         assert code in " ".join(result.stdout.split())
 

@@ -91,6 +91,7 @@ def test_sigterm_during_a_backup_leaves_no_partial_file(
     monkeypatch.setattr(backup, "_fsync_tree", terminated)
     result = cli_nodb("db", "backup", str(target / "book.db"))
     assert result.exit_code == 143
+    assert result.stderr.splitlines()[-1] == "Error: terminated; nothing half-written was kept"
     assert list(target.iterdir()) == []
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored after the command
 

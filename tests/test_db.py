@@ -58,18 +58,18 @@ def test_a_driver_error_raised_while_ctrl_c_is_handled_is_the_interrupt(engine: 
 
 
 def test_sigterm_during_a_commit_is_acted_on_once_it_is_done(engine: Engine) -> None:
-    """As Ctrl-C: the commit completes, then terminate's SystemExit (exit 143)."""
-    from soleflip_cli.terminate import terminable
+    """As Ctrl-C: the commit completes, then terminate's Terminated (exit 143)."""
+    from soleflip_cli.terminate import Terminated, terminable
 
     def term(conn: object) -> None:
         signal.raise_signal(signal.SIGTERM)
 
     event.listen(engine, "commit", term)
     try:
-        with pytest.raises(SystemExit) as raised, terminable(), db.session_scope(engine) as session:
+        with pytest.raises(Terminated), terminable(), db.session_scope(engine) as session:
             session.add(Supplier(name="SIGTERM Kicks", kind="retail"))
     finally:
         event.remove(engine, "commit", term)
-    assert raised.value.code == 143 and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'SIGTERM Kicks'")) == 1

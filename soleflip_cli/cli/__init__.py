@@ -17,7 +17,8 @@ from soleflip_cli.cli._common import AppState, SoleflipGroup
 EPILOG = (
     "Exit codes: 0 ok; 1 error (doctor: a check failed); 2 usage or configuration error; "
     "3 finished with findings (rows rejected, dead stock found with --fail-on-dead); "
-    "4 authentication needed; 5 another soleflip run holds the lock; 130 interrupted."
+    "4 authentication needed; 5 another soleflip run holds the lock; 130 interrupted (Ctrl-C); "
+    "143 terminated (SIGTERM)."
 )
 # Command name -> module in soleflip_cli.cli holding its Typer `app`, in `--help` order. A run
 # imports and builds only the group it invokes: Typer inspects every parameter of every command

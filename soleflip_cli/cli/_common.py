@@ -202,7 +202,7 @@ class SoleflipGroup(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         """Run the command, mapping expected failures to exit codes in one place."""
         from soleflip_cli import render
-        from soleflip_cli.terminate import terminable
+        from soleflip_cli.terminate import Terminated, terminable
 
         try:
             with terminable():  # SIGTERM cleans up as Ctrl-C does: no partial backup is left behind
@@ -210,9 +210,10 @@ class SoleflipGroup(typer.core.TyperGroup):
         except SoleflipError as exc:
             render.error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            render.error("interrupted; nothing half-written was kept")
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except KeyboardInterrupt as stop:
+            terminated = isinstance(stop, Terminated)
+            render.error(f"{'terminated' if terminated else 'interrupted'}; nothing half-written was kept")
+            raise typer.Exit(int(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)) from None
         finally:
             if isinstance(ctx.obj, AppState):
                 ctx.obj.dispose()

@@ -20,7 +20,14 @@ from soleflip_cli.cli._common import (
     state,
     writer_lock,
 )
-from soleflip_cli.errors import ExitCode, FileReadError, FindingsError, InterruptedRunError, UsageError
+from soleflip_cli.errors import (
+    ExitCode,
+    FileReadError,
+    FindingsError,
+    InterruptedRunError,
+    TerminatedRunError,
+    UsageError,
+)
 from soleflip_cli.paths import shown
 from soleflip_cli.render import Column, OutputFormat
 
@@ -162,8 +169,11 @@ def import_csv(
                 current, pending = "", None
                 _tell(results[-1])
         _render(results, output_format(fmt, as_json))
-    except KeyboardInterrupt:
-        raise _interrupted(current, pending, results, app_state.engine) from None
+    except KeyboardInterrupt as stop:
+        done = _committed([*results, pending] if pending else results, pending, app_state.engine)
+        if done:  # a script reading --json still learns what was kept
+            _render(done, output_format(fmt, as_json))
+        raise _interrupted(current, pending, done, stop) from None
     _finish(results, skip_bad_rows)
 
 
@@ -217,21 +227,22 @@ def _input(path: Path) -> _Input:
 
 
 def _interrupted(
-    current: str, pending: ImportResult | None, results: list[ImportResult], engine: Callable[[], Engine]
+    current: str, pending: ImportResult | None, done: list[ImportResult], stop: KeyboardInterrupt
 ) -> InterruptedRunError:
-    """Ctrl-C during an import: the files committed (asked of the database) and the one rolled back."""
-    # Ctrl-C may come just after the file's commit: the database says whether `pending` was kept.
-    done = _committed([*results, pending] if pending else results, pending, engine)
+    """Ctrl-C or SIGTERM during an import: the files committed (see _committed) and the one rolled back."""
+    from soleflip_cli.terminate import Terminated
+
+    terminated = isinstance(stop, Terminated)
+    error = TerminatedRunError if terminated else InterruptedRunError
+    word = "terminated" if terminated else "interrupted"
     if current and all(r is not pending for r in done):
-        stopped = f"interrupted while importing {current}"
+        stopped = f"{word} while importing {current}"
         if not done:
-            return InterruptedRunError(f"{stopped}; nothing half-written was kept")
-        return InterruptedRunError(
-            f"{stopped}, which was rolled back; imported (committed) before it: {_batches(done)}"
-        )
+            return error(f"{stopped}; nothing half-written was kept")
+        return error(f"{stopped}, which was rolled back; imported (committed) before it: {_batches(done)}")
     if not done:
-        return InterruptedRunError("interrupted; nothing was imported")
-    return InterruptedRunError(f"interrupted after importing (committed): {_batches(done)}")
+        return error(f"{word}; nothing was imported")
+    return error(f"{word} after importing (committed): {_batches(done)}")
 
 
 def _committed(
