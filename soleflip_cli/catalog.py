@@ -50,11 +50,11 @@ EU_FROM = 25
 _BARE_EU = r"(\d{2}(?:[.,]5)?)(?: ?([12]/3|⅓|⅔))?"
 
 
-def _men(number: str, text: str) -> str:
-    """A US men's size's number; one from EU_FROM up is no US size."""
+def _us(number: str, text: str, kind: str = "men's") -> str:
+    """A US size's number; one from EU_FROM up is no US size."""
     norm = _number(number)
     if float(norm) >= EU_FROM:
-        raise SizeError(f"unknown size {text!r}: no US men's size is that big (EU {norm}?)")
+        raise SizeError(f"unknown size {text!r}: no US {kind} size is that big (EU {norm}?)")
     return norm
 
 
@@ -64,22 +64,54 @@ def _eu(text: str, number: str, third: str | None) -> Size:
     return Size(text, "EU" + _number(number.replace(",", ".")) + fraction, "eu")
 
 
+# The letters each mark allows, its default first: pre-school (PS) runs from 10.5C to 3Y.
+_MARKS = {"W": "W", "Y": "Y", "C": "C", "K": "C", "GS": "Y", "PS": "CY", "TD": "C"}
+_KINDS = {"W": "women's", "Y": "youth", "C": "kids'"}
+_LETTERED = re.compile(r"(?:US ?)?(?:(W|GS|PS|TD) ?)?([\d.]+) ?(W|Y|C|K|GS|PS|TD)?(?: ?(GS|PS|TD))?")
+_MEN_PART = re.compile(r"(?:US ?)?(?:M ?([\d.]+)|([\d.]+) ?M)")
+_WOMEN_PART = re.compile(r"(?:US ?)?(?:W ?([\d.]+)|([\d.]+) ?W)")
+
+
+def _dual(text: str, upper: str) -> Size | None:
+    """A label giving men's and women's sizes (`M 9 / W 10.5`, `12W / 10.5M`) as its men's size."""
+    parts = [part.strip() for part in upper.split("/")]
+    if len(parts) != 2:
+        return None
+    for men, women in (parts, parts[::-1]):
+        if (man := _MEN_PART.fullmatch(men)) and (woman := _WOMEN_PART.fullmatch(women)):
+            _number(woman[1] or woman[2])
+            return Size(text, _us(man[1] or man[2], text), "us-m")
+    return None
+
+
+def _lettered(text: str, upper: str) -> Size | None:
+    """A women's, youth or kids' size, lettered before or after (`W 8`, `8W`, `GS 6`, `6Y GS`, `2C`)."""
+    match = _LETTERED.fullmatch(upper)
+    if match is None or not (marks := [mark for mark in (match[1], match[3], match[4]) if mark]):
+        return None
+    allowed = [letter for letter in _MARKS[marks[0]] if all(letter in _MARKS[m] for m in marks)]
+    if not allowed:  # `W 6Y`, `GS 2C`: which one is meant?
+        raise SizeError(f"unknown size {text!r}: {' and '.join(marks)} contradict each other")
+    letter = allowed[0]
+    prefix_only = marks == [match[1]]  # `W 30` says US, and no US size is that big
+    number = _us(match[2], text, _KINDS[letter]) if prefix_only else _number(match[2])
+    return Size(text, number + letter, "us-" + letter.lower())
+
+
 def parse_size(raw: str | None) -> Size:
-    """Normalise a printed size: `10`, `US 10.5`, `10.5W`, `2.5Y`, `10C`, `12W / 10.5M`, `EU 44`, `L`."""
+    """Normalise a printed size: `10`, `W 8`, `2.5Y`, `GS 6`, `10C`, `M 9 / W 10.5` (men's), `EU 44`, `L`."""
     text = (raw or "").strip()
     upper = re.sub(r"(?<=\d),(?=\d)", ".", re.sub(r"\s+", " ", text.upper()))  # a decimal comma: 10,5
     if upper in _MISSING or upper in {"OS", "ONE SIZE", "O/S"}:
         return Size(text, "OS", "os")
-    if match := re.fullmatch(r"(?:US )?[\d.]+ ?W ?/ ?(?:US )?([\d.]+) ?M", upper):
-        return Size(text, _men(match[1], text), "us-m")
+    if size := _dual(text, upper):
+        return size
     if (match := re.fullmatch(_BARE_EU, upper)) and float(match[1].replace(",", ".")) >= EU_FROM:
         return _eu(text, match[1], match[2])  # a German spreadsheet's `42`: no US size is that big
-    if match := re.fullmatch(r"(?:US )?(?:M ?)?([\d.]+)(?: ?(?:M|MEN|MENS|US M))?", upper):
-        return Size(text, _men(match[1], text), "us-m")
-    if match := re.fullmatch(r"(?:US )?(?:W ?)?([\d.]+) ?(W|Y|C|K|GS|PS|TD)", upper):
-        suffix = {"GS": "Y", "PS": "C", "TD": "C", "K": "C"}.get(match[2], match[2])
-        system = {"W": "us-w", "Y": "us-y", "C": "us-c"}[suffix]
-        return Size(text, _number(match[1]) + suffix, system)
+    if match := re.fullmatch(r"(?:US ?)?(?:M ?)?([\d.]+)(?: ?(?:M|MEN|MENS|US M|US))?", upper):
+        return Size(text, _us(match[1], text), "us-m")
+    if size := _lettered(text, upper):
+        return size
     if match := re.fullmatch(r"EU ?([\d.,]+)(?: ?([12]/3|⅓|⅔))?", upper):
         return _eu(text, match[1], match[2])
     if match := re.fullmatch(r"UK ?([\d.]+)", upper):
@@ -103,13 +135,15 @@ class Identity:
 # (pattern on the simplified name, brand, model) — first match wins, so specific lines come first.
 # "{}" in a model is filled with the pattern's first group, capitalised ("dunk (low)" -> "Dunk Low").
 _MODELS: tuple[tuple[str, str, str | None], ...] = (
+    (r"\bair yeezy (1|2)\b", "Nike", "Air Yeezy {}"),  # Nike's Yeezys (2009-2014), before adidas'
+    (r"\bair yeezy\b", "Nike", "Air Yeezy"),
     (r"yeezy boost 350 (?:low )?v2", "adidas", "Yeezy Boost 350 V2"),
     (r"yeezy boost 350", "adidas", "Yeezy Boost 350"),
     (r"yeezy boost 700", "adidas", "Yeezy Boost 700"),
     (r"yeezy slide", "adidas", "Yeezy Slide"),
     (r"yeezy foam (?:runner|rnnr)", "adidas", "Yeezy Foam Runner"),
     (r"yeezy", "adidas", "Yeezy"),
-    (r"(?:air )?jordan 1\b.*\b(low|mid|high)\b", "Jordan", "Air Jordan 1 {}"),
+    (r"(?:air )?jordan 1\b.*?\b(low|mid|high)\b", "Jordan", "Air Jordan 1 {}"),  # the first: `Mid SE High`
     (r"(?:air )?jordan (\d{1,2})\b", "Jordan", "Air Jordan {}"),
     (r"jordan", "Jordan", None),
     (r"\bsb dunk (low|mid|high)", "Nike", "SB Dunk {}"),

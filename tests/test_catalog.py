@@ -36,9 +36,55 @@ def test_sizes(raw: str, norm: str, system: str) -> None:
     assert (size.raw, size.norm, size.system) == (raw, norm, system)
 
 
+@pytest.mark.parametrize(
+    ("raw", "norm", "system"),
+    [
+        ("W 8", "8W", "us-w"),
+        ("W8.5", "8.5W", "us-w"),
+        ("US W 8", "8W", "us-w"),
+        ("US10", "10", "us-m"),
+        ("10.5 US", "10.5", "us-m"),
+        ("GS 6Y", "6Y", "us-y"),
+        ("6Y GS", "6Y", "us-y"),
+        ("GS 6", "6Y", "us-y"),
+        ("PS 2C", "2C", "us-c"),
+        ("2C PS", "2C", "us-c"),
+        ("TD 5C", "5C", "us-c"),
+        ("PS 3Y", "3Y", "us-y"),  # pre-school runs up to 3Y
+        ("M 9 / W 10.5", "9", "us-m"),
+        ("9.5M / 11W", "9.5", "us-m"),
+        ("US M 9 / US W 10.5", "9", "us-m"),
+    ],
+)
+def test_sizes_as_resellers_spell_them(raw: str, norm: str, system: str) -> None:
+    size = parse_size(raw)
+    assert (size.raw, size.norm, size.system) == (raw, norm, system)
+
+
 @pytest.mark.parametrize("raw", ["banana", "10.3", "0", "99", "US 42", "42M"])
 def test_unknown_sizes(raw: str) -> None:
     with pytest.raises(SizeError):
+        parse_size(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("W", "expected e.g."),
+        ("GS", "expected e.g."),
+        ("W 8 / 9", "expected e.g."),  # which one is the men's?
+        ("M 9 / 10.5", "expected e.g."),
+        ("M 30", "no US men's size is that big"),
+        ("W 30", "no US women's size is that big"),
+        ("GS 36", "no US youth size is that big"),
+        ("M 9 / W 10.3", "unknown size"),
+        ("W 6Y", "W and Y contradict each other"),  # was 6Y
+        ("GS 2C", "GS and C contradict each other"),
+        ("6C GS", "C and GS contradict each other"),
+    ],
+)
+def test_sizes_that_say_no_one_size(raw: str, reason: str) -> None:
+    with pytest.raises(SizeError, match=reason):
         parse_size(raw)
 
 
