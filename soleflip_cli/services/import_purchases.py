@@ -15,6 +15,7 @@ from soleflip_cli.services.import_batches import ChunkWriter, Counts
 from soleflip_cli.services.lookups import planned_for_values
 from soleflip_cli.services.matching import earliest, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
+from soleflip_cli.services.purchase_versions import stale_pairs
 
 SURPLUS_STATUSES = ("in_stock", "listed")
 # The content hash of a pair this import retired when its row's quantity went down: a raised quantity
@@ -38,12 +39,14 @@ class PurchasesWriter(ChunkWriter):
         self.bought: dict[int, date] = {}  # per size: the first purchase day of its new or changed pairs
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
+        self.keys: set[str] = set()  # the row keys read from the file
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
         chunk = [r for r in records if isinstance(r, PurchaseRecord)]
         if not chunk:
             return
+        self.keys.update(r.key for r in chunk)
         specs = [(ProductSpec(sku=r.sku, name=r.name), r.size) for r in chunk]
         self.cache.prepare(specs)
         self._ensure_suppliers([r.supplier for r in chunk if r.supplier])
@@ -164,6 +167,8 @@ class PurchasesWriter(ChunkWriter):
     def finish(self) -> Counts:
         """Let sales consume the new stock as FIFO would have in date order, then report the counts."""
         matched = rematch(self.session, self.bought)
+        if stale := stale_pairs(self.session, self.batch_id, self.keys):
+            self.warnings.append(stale)
         return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 
 
