@@ -129,6 +129,9 @@ def import_csv(
 
     --json prints for each file {file, format, rows, inserted, updated, unchanged, rejected, errors
     (the first 20: line, column, message), error_count (all of them), batch_id}; an array for several.
+    rows and rejected count the file's data rows; inserted, updated and unchanged count sales (one
+    per pair: a line of 2 pairs is 2), purchase rows (each with its quantity of pairs), payment
+    lines or market sales.
 
     Example: soleflip import csv stockx_historical_seller_sales_report.csv
     """
