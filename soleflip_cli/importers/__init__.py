@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from soleflip_cli.errors import FileFormatError, UsageError
+from soleflip_cli.errors import ConfigError, FileFormatError, UsageError
 from soleflip_cli.importers import reading
 from soleflip_cli.importers.alias import AliasImporter
 from soleflip_cli.importers.base import Importer, Rows
@@ -66,18 +66,22 @@ def check_choice(fmt: str, mapping: str | None, options: ImportOptions) -> None:
 
 
 def choose(
-    source: reading.Source, fmt: str, mapping: str | None, options: ImportOptions
+    source: reading.Source,
+    fmt: str,
+    mapping: str | None,
+    options: ImportOptions,
+    earlier: Callable[[], Sequence[str]] | None = None,
 ) -> tuple[Importer, Rows]:
     """The importer for `source` and its rows: the one asked for, else the one its header matches.
 
     Raises UsageError for a wrong --format / --mapping (see check_choice), FileFormatError when the
-    header fits no format or several.
+    header fits no format or several (unless `earlier()` names one of them: see _detect).
     """
     check_choice(fmt, mapping, options)
     if mapping is not None:  # check_choice let a mapping through only with auto or generic
         return _generic(source, mapping, options)
     if fmt == "auto":
-        return _detect(source, options)
+        return _detect(source, options, earlier)
     importer = next(i for i in builtin(options) if i.name == fmt)
     header = reading.find_header(source, importer.detect) or reading.first_record(source)
     if header is None:  # only blanks, empty cells or unreadable records where the header should be
@@ -100,11 +104,13 @@ def _generic(source: reading.Source, name: str, options: ImportOptions) -> tuple
 
 
 def _mapped(name: str, options: ImportOptions) -> tuple[GenericImporter, MappingSettings]:
+    """The importer of mapping `name`, and its settings (ConfigError when the mapping cannot work)."""
     settings = options.mappings[name]
     return GenericImporter(name, settings, base_currency=options.base_currency, today=options.today), settings
 
 
 def _delimiters(settings: MappingSettings) -> tuple[str, ...]:
+    """The delimiters a mapping's file is read with: its own, else `,` and `;`."""
     return (settings.delimiter,) if settings.delimiter else (",", ";")
 
 
@@ -117,17 +123,35 @@ def _mapped_header(
     )
 
 
-def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, Rows]:
-    """The one format whose header the file has: a built-in one or a mapping (several: exit 2)."""
+def _detect(
+    source: reading.Source, options: ImportOptions, earlier: Callable[[], Sequence[str]] | None
+) -> tuple[Importer, Rows]:
+    """The one format whose header the file has: a built-in one or a mapping.
+
+    Several fit: the one `earlier()` names first (formats this file was imported with before: its
+    rows are keyed by it), else exit 2. A mapping that cannot work is skipped while another format
+    fits the file, and its ConfigError raised when none does.
+    """
     importers = builtin(options)
     header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
     found: list[tuple[Importer, reading.HeaderMatch]] = []
     if header is not None:
         found = [(i, header) for i in importers if i.detect(header.cells)]
+    broken: list[ConfigError] = []
     for name in sorted(options.mappings):
-        generic, settings = _mapped(name, options)
+        try:
+            generic, settings = _mapped(name, options)
+        except ConfigError as exc:
+            broken.append(exc)
+            continue
         if (mapped := _mapped_header(source, generic, settings)) is not None:
             found.append((generic, mapped))
+    if not found and broken:
+        raise broken[0]
+    if len(found) > 1 and earlier is not None:
+        names = [i.name for i, _ in found]
+        if (before := next((f for f in earlier() if f in names), None)) is not None:
+            found = [found[names.index(before)]]
     if not found:
         seen = reading.first_record(source)
         near = PurchasesImporter().near_miss(seen.cells) if seen else None
@@ -138,11 +162,11 @@ def _detect(source: reading.Source, options: ImportOptions) -> tuple[Importer, R
             hint=_MAPPING_HINT,
         )
     if len(found) > 1:
-        names = ", ".join(i.name for i, _ in found)
         raise FileFormatError(
-            f"the header ({_shown(found[0][1])}) fits several formats ({names}); "
+            f"the header ({_shown(found[0][1])}) fits several formats "
+            f"({', '.join(i.name for i, _ in found)}); "
             f"known formats: {', '.join(FORMATS[1:])}",
-            hint="pass --format NAME or --mapping NAME",
+            hint="pass --format NAME or --mapping NAME (a file's rows are keyed by the format reading them)",
         )
     return found[0][0], reading.table(source, found[0][1])
 

@@ -19,7 +19,13 @@ from soleflip_cli.importers.base import Importer, MarketSaleRecord, MarketValues
 from soleflip_cli.importers.generic import GenericImporter
 from soleflip_cli.paths import shown
 from soleflip_cli.services import import_worker
-from soleflip_cli.services.import_batches import Counts, finish_batch, previous_import, start_batch
+from soleflip_cli.services.import_batches import (
+    Counts,
+    earlier_formats,
+    finish_batch,
+    previous_import,
+    start_batch,
+)
 from soleflip_cli.services.import_limits import market_fits, out_of_bounds
 from soleflip_cli.services.import_market import MarketSalesWriter
 from soleflip_cli.services.import_market_rows import MarketChunk, MarketRows
@@ -142,7 +148,8 @@ def import_file(
     display = name or shown(path)
     try:
         source = reading.prepare(path, display)
-        importer, rows = choose(source, fmt, mapping, options or ImportOptions())
+        earlier = lambda: earlier_formats(session, source.sha256, display)  # noqa: E731 - asked if needed
+        importer, rows = choose(source, fmt, mapping, options or ImportOptions(), earlier)
     except (reading.UnreadableFileError, FileReadError, FileFormatError) as exc:
         return refused(display, fmt, exc, dry_run=dry_run)
     column_for: Callable[[str, list[str]], str | None] | None = getattr(importer, "column_for", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 from types import TracebackType
 from typing import Self
 
@@ -100,6 +101,21 @@ def finish_batch(session: Session, batch_id: int, *, rows: int, rejected: int, c
             finished_at=utcnow(),
         )
     )
+
+
+def earlier_formats(session: Session, sha256: str, file: str) -> list[str]:
+    """Formats a file was imported with before, newest first: its exact bytes, then its name."""
+    name = PurePath(file).name
+    same, named = [], []
+    query = select(ImportBatch.format, ImportBatch.sha256, ImportBatch.file_name).where(
+        ImportBatch.status == "done"
+    )
+    for fmt, digest, file_name in session.execute(query.order_by(ImportBatch.id.desc())):
+        if digest == sha256:
+            same.append(fmt)
+        elif PurePath(file_name).name == name:
+            named.append(fmt)
+    return list(dict.fromkeys(same + named))
 
 
 def previous_import(session: Session, sha256: str) -> int | None:

@@ -372,7 +372,17 @@ def test_a_header_a_mapping_and_a_built_in_format_both_fit_is_ambiguous(write: C
     path = write("SKU,Size,Cost,Date\nDD1503-101,10,100.00,2024-02-03\n")
     with pytest.raises(UsageError, match=r"fits several formats \(purchases, generic:buys\)") as raised:
         parse_path(path, options=ImportOptions(mappings={"buys": buys}))
-    assert raised.value.hint == "pass --format NAME or --mapping NAME"
+    assert raised.value.hint == (
+        "pass --format NAME or --mapping NAME (a file's rows are keyed by the format reading them)"
+    )
+
+
+def test_a_mapping_that_cannot_work_does_not_stop_other_formats(write: Callable[..., Path]) -> None:
+    """An unfinished mapping in config.toml: StockX files still import; a file only it could read says why."""
+    unfinished = ImportOptions(mappings={"wip": MappingSettings(columns={"sold_at": "Datum"})})
+    assert parse_path(FIXTURES / "stockx-2022.csv", options=unfinished)[0] == "stockx"
+    with pytest.raises(ConfigError, match="map a column to sale_price"):
+        parse_path(write("Datum,Preis\n2024-01-02,10.00\n"), options=unfinished)
 
 
 def test_auto_reads_a_mapping_with_its_own_delimiter(write: Callable[..., Path]) -> None:

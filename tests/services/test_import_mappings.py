@@ -89,3 +89,27 @@ def test_a_mapping_name_too_long_for_a_platform_needs_one() -> None:
     GenericImporter(
         long_name, SHOP_A.model_copy(update={"platform": "shopify"}), base_currency="USD", today=None
     )
+
+
+def test_auto_reads_a_file_several_formats_fit_as_it_was_read_before(
+    session: Session, tmp_path: Path
+) -> None:
+    """Its rows are keyed by the format: another one would import every pair again."""
+    path = tmp_path / "buys.csv"
+    path.write_text("Style,Size,Paid,Day,cost,date\nA-1,10,100,2024-01-05,100,2024-01-05\n")
+    assert import_file(session, path, fmt="purchases", options=OPTIONS).inserted == 1
+    again = import_file(session, path, options=OPTIONS)  # purchases, footlocker and nike all fit
+    assert (again.format, again.inserted, again.unchanged) == ("purchases", 0, 1)
+    path.write_text(path.read_text() + "A-1,11,100,2024-01-06,100,2024-01-06\n")  # a newer version
+    newer = import_file(session, path, options=OPTIONS)
+    assert (newer.format, newer.inserted, newer.unchanged) == ("purchases", 1, 1)
+
+
+def test_auto_refuses_a_new_file_several_formats_fit(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("Style,Size,Paid,Day,cost,date\nA-1,10,100,2024-01-05,100,2024-01-05\n")
+    result = import_file(session, path, options=OPTIONS)
+    assert (
+        result.error_count == 1
+        and "fits several formats (purchases, generic:footlocker" in result.errors[0].reason
+    )
