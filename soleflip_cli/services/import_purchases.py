@@ -40,6 +40,7 @@ class PurchasesWriter(ChunkWriter):
         self.inserted = self.updated = self.unchanged = 0
         self.warnings: list[str] = []
         self.keys: set[str] = set()  # the row keys read from the file
+        self.days: tuple[date, date] | None = None  # its first and last purchase day
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
@@ -47,6 +48,8 @@ class PurchasesWriter(ChunkWriter):
         if not chunk:
             return
         self.keys.update(r.key for r in chunk)
+        days = [r.purchase_date for r in chunk] + list(self.days or ())
+        self.days = min(days), max(days)
         specs = [(ProductSpec(sku=r.sku, name=r.name), r.size) for r in chunk]
         self.cache.prepare(specs)
         self._ensure_suppliers([r.supplier for r in chunk if r.supplier])
@@ -167,7 +170,7 @@ class PurchasesWriter(ChunkWriter):
     def finish(self) -> Counts:
         """Let sales consume the new stock as FIFO would have in date order, then report the counts."""
         matched = rematch(self.session, self.bought)
-        if stale := stale_pairs(self.session, self.batch_id, self.keys):
+        if self.days and (stale := stale_pairs(self.session, self.batch_id, self.keys, self.days)):
             self.warnings.append(stale)
         return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 

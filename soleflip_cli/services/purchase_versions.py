@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import PurePath
 
 from sqlalchemy import select
@@ -9,20 +10,26 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import ImportBatch, InventoryItem
 
-SHOWN_IDS = 10
+SHOWN_IDS = 20
+UNSOLD = ("in_stock", "listed")
+# Names that say nothing of a file: stdin, and the pipes of `<(...)`.
+NAMELESS = ("<stdin>", "/dev/fd/", "/proc/self/fd/")
 
 
-def stale_pairs(session: Session, batch_id: int, seen: set[str]) -> str | None:
-    """The warning about pairs that earlier imports of this file (same name, same format) made, gone from it.
+def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[date, date]) -> str | None:
+    """The warning about unsold pairs earlier imports of this file (same name and format) made, gone from it.
 
     Rows without IDs are keyed by their content: a row whose SKU, size, purchase date or supplier was
     corrected is a new pair, and the old pair stays. Said only when the file is a newer version of
-    that one (some of its rows are still in it): monthly files of one name do not warn about each
-    other. `seen` holds the row keys read from this file.
+    that one (some of its rows are still in it; monthly files of one name are not), of old rows
+    bought within the file's `days` (a rolling export's older rows drop out of it). `seen` holds the
+    row keys read from this file.
     """
     this = session.execute(
         select(ImportBatch.file_name, ImportBatch.format).where(ImportBatch.id == batch_id)
     ).one()
+    if this.file_name.startswith(NAMELESS):
+        return None
     name = PurePath(this.file_name).name
     earlier = [
         ident
@@ -38,16 +45,23 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str]) -> str | None:
     ]
     if not earlier:
         return None
-    query = select(InventoryItem.id, InventoryItem.source_key).where(
-        InventoryItem.import_batch_id.in_(earlier), InventoryItem.status != "removed"
+    query = select(
+        InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.purchase_date
+    ).where(InventoryItem.import_batch_id.in_(earlier), InventoryItem.status != "removed")
+    rows = [(p.id, p.source_key.rsplit("#", 1)[0], p) for p in session.execute(query) if p.source_key]
+    if not any(row in seen for _, row, _ in rows):
+        return None
+    stale = sorted(
+        ident
+        for ident, row, pair in rows
+        if row not in seen and pair.status in UNSOLD and days[0] <= pair.purchase_date <= days[1]
     )
-    rows = [(ident, key.rsplit("#", 1)[0]) for ident, key in session.execute(query) if key]
-    stale = sorted(ident for ident, row in rows if row not in seen)
-    if not stale or len(stale) == len(rows):
+    if not stale:
         return None
     shown = ", ".join(map(str, stale[:SHOWN_IDS])) + (", ..." if len(stale) > SHOWN_IDS else "")
     return (
-        f"{len(stale)} pair(s) an earlier import of {name} made have no row in this file (ids {shown}): "
-        "a row whose SKU, size, purchase date or supplier changed is imported as a new pair and the old "
-        "one stays; `soleflip inventory remove ID...` the pairs the file no longer has"
+        f"{len(stale)} unsold pair(s) an earlier import of {name} made have no row in this file (ids "
+        f"{shown}): a row whose SKU, size, purchase date or supplier was corrected is imported as a new "
+        "pair and the old one stays; check them, and `soleflip inventory remove ID...` those the file "
+        "no longer has"
     )

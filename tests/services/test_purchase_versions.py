@@ -32,9 +32,9 @@ def test_a_corrected_row_in_a_newer_version_of_the_file_names_the_old_pair(
     again = _run(session, tmp_path / "purchases.csv", FIXED + OTHER)
     assert (again.inserted, again.updated, again.unchanged) == (1, 0, 1)
     assert again.warnings == (
-        f"1 pair(s) an earlier import of purchases.csv made have no row in this file (ids {old}): a row "
-        "whose SKU, size, purchase date or supplier changed is imported as a new pair and the old one "
-        "stays; `soleflip inventory remove ID...` the pairs the file no longer has",
+        f"1 unsold pair(s) an earlier import of purchases.csv made have no row in this file (ids {old}): "
+        "a row whose SKU, size, purchase date or supplier was corrected is imported as a new pair and the "
+        "old one stays; check them, and `soleflip inventory remove ID...` those the file no longer has",
     )
     assert session.scalar(select(InventoryItem.status).where(InventoryItem.id == old)) == "in_stock"
 
@@ -50,3 +50,18 @@ def test_a_file_of_another_name_is_no_version(session: Session, tmp_path: Path) 
     _run(session, tmp_path / "purchases.csv", TYPO + OTHER)
     other = _run(session, tmp_path / "more.csv", FIXED + OTHER)
     assert (other.inserted, other.unchanged, other.warnings) == (1, 1, ())
+
+
+def test_rows_a_rolling_export_no_longer_covers_are_not_named(session: Session, tmp_path: Path) -> None:
+    """A 'last 90 days' export under one name: its older rows drop out, their pairs are still owned."""
+    _run(session, tmp_path / "purchases.csv", TYPO + OTHER)  # January
+    rolled = _run(session, tmp_path / "purchases.csv", OTHER + LATER)  # 15 January to February
+    assert (rolled.inserted, rolled.unchanged, rolled.warnings) == (1, 1, ())
+
+
+def test_stdin_imports_are_no_versions_of_each_other(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "purchases.csv"
+    for rows in (TYPO + OTHER, FIXED + OTHER):
+        path.write_text(HEADER + rows, encoding="utf-8")
+        piped = import_file(session, path, name="<stdin>", options=ImportOptions())
+    assert (piped.inserted, piped.unchanged, piped.warnings) == (1, 1, ())
