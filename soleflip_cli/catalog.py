@@ -65,6 +65,7 @@ def _eu(text: str, number: str, third: str | None) -> Size:
 
 
 # The letters each mark allows, its default first: pre-school (PS) runs from 10.5C to 3Y.
+PS_YOUTH_BELOW = 10  # a pre-school size without its letter: below this it is a Y size (PS 3 = 3Y)
 _MARKS = {"W": "W", "Y": "Y", "C": "C", "K": "C", "GS": "Y", "PS": "CY", "TD": "C"}
 _KINDS = {"W": "women's", "Y": "youth", "C": "kids'"}
 _LETTERED = re.compile(r"(?:US ?)?(?:(W|GS|PS|TD) ?)?([\d.]+) ?(W|Y|C|K|GS|PS|TD)?(?: ?(GS|PS|TD))?")
@@ -93,6 +94,8 @@ def _lettered(text: str, upper: str) -> Size | None:
     if not allowed:  # `W 6Y`, `GS 2C`: which one is meant?
         raise SizeError(f"unknown size {text!r}: {' and '.join(marks)} contradict each other")
     letter = allowed[0]
+    if len(allowed) > 1 and float(_number(match[2])) < PS_YOUTH_BELOW:  # pre-school: 10.5C to 13.5C, 1Y to 3Y
+        letter = "Y"
     prefix_only = marks == [match[1]]  # `W 30` says US, and no US size is that big
     number = _us(match[2], text, _KINDS[letter]) if prefix_only else _number(match[2])
     return Size(text, number + letter, "us-" + letter.lower())

@@ -41,7 +41,11 @@ from soleflip_cli.catalog import SizeError, normalise_sku, parse_size
         ("PS 2C", "2C", "us-c"),
         ("2C PS", "2C", "us-c"),
         ("TD 5C", "5C", "us-c"),
-        ("PS 3Y", "3Y", "us-y"),  # pre-school runs up to 3Y
+        ("PS 3Y", "3Y", "us-y"),  # pre-school runs from 10.5C up to 3Y
+        ("PS 3", "3Y", "us-y"),
+        ("1PS", "1Y", "us-y"),
+        ("PS 11", "11C", "us-c"),
+        ("PS 13.5", "13.5C", "us-c"),
         ("M 9 / W 10.5", "9", "us-m"),
         ("9.5M / 11W", "9.5", "us-m"),
         ("US M 9 / US W 10.5", "9", "us-m"),

@@ -161,7 +161,7 @@ SIZE_SPELLINGS = {
     "us-m": ["{}", "US {}", "{} M", "US M {}", "{}M"],
     "us-w": ["{}W", "US {} W", "W {}W"],
     "us-y": ["{}Y", "{} GS"],
-    "us-c": ["{}C", "{} PS", "{}TD", "{}K"],
+    "us-c": ["{}C", "{}TD", "{}K"],  # PS is C or Y by its number (see test_catalog)
     "uk": ["UK {}", "UK{}"],
 }
 
