@@ -6,12 +6,15 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 from sqlalchemy.engine import URL
 
 from soleflip_cli.errors import BackupError
 
+POLL_SECONDS = 0.02  # how often a running tool is checked for its end
 _INSTALL_HINT = "install the PostgreSQL client tools (Debian/Ubuntu: apt install postgresql-client)"
 
 
@@ -37,16 +40,35 @@ def _run(tool: str, args: list[str], url: URL | None, *, what: str) -> str:
     if url is not None:
         uri, env = _libpq(url)
         args = [*args, f"--dbname={uri}"]
-    proc = subprocess.run(  # noqa: S603 - fixed tool, arguments built here
-        [executable, *args], capture_output=True, env=env, check=False
-    )
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip() or _status(proc.returncode)
+    returncode, stdout, stderr = _finished([executable, *args], env)
+    if returncode != 0:
+        message = stderr.decode("utf-8", "replace").strip() or _status(returncode)
         if url is not None and url.password:
             message = message.replace(str(url.password), "***")
         lines = [line.removeprefix(f"{tool}: ") for line in message.splitlines()[:4]]
         raise BackupError(f"{tool} could not {what}: {'; '.join(lines)}")
-    return proc.stdout.decode("utf-8", "replace")
+    return stdout.decode("utf-8", "replace")
+
+
+def _finished(command: list[str], env: dict[str, str]) -> tuple[int, bytes, bytes]:
+    """Run `command` to its end: (exit status, stdout, stderr). Ctrl-C or SIGTERM kills it at once.
+
+    subprocess.run lets a child run on for 0.25 s after a KeyboardInterrupt (meant for a terminal's
+    Ctrl-C, which the child gets too): a SIGTERM sent to this process alone (`kill PID`, a container's
+    stop) would let pg_restore commit a restore the user was told was stopped.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=out, stderr=err, env=env)  # noqa: S603 - fixed tool
+        try:
+            while (returncode := proc.poll()) is None:
+                time.sleep(POLL_SECONDS)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        err.seek(0)
+        return returncode, out.read(), err.read()
 
 
 def _status(returncode: int) -> str:
