@@ -233,7 +233,7 @@ def test_ctrl_c_or_sigterm_names_the_files_committed_before(
         f"Error: {word} while importing {fifo}, which was rolled back; "
         f"imported (committed) before it: {purchases} (batch 1)"
     )
-    kept = json.loads(result.stdout)  # a script reading --json learns what was kept
+    [kept] = json.loads(result.stdout)  # a script reading --json learns what was kept: an array, as always
     assert (kept["file"], kept["inserted"], kept["batch_id"]) == (purchases, 2, 1)
     assert _batches(cli) == [(purchases, 2)]
     assert list(spool_dir.iterdir()) == []

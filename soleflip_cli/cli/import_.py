@@ -171,11 +171,11 @@ def import_csv(
                 results.append(pending)
                 current, pending = "", None
                 _tell(results[-1])
-        _render(results, output_format(fmt, as_json))
+        _render(results, output_format(fmt, as_json), files=len(inputs))
     except KeyboardInterrupt as stop:
         done = _committed([*results, pending] if pending else results, pending, app_state.engine)
         if done:  # a script reading --json still learns what was kept
-            _render(done, output_format(fmt, as_json))
+            _render(done, output_format(fmt, as_json), files=len(inputs))
         raise _interrupted(current, pending, done, stop) from None
     _finish(results, skip_bad_rows)
 
@@ -305,12 +305,13 @@ def _tell(result: ImportResult) -> None:
         render.info(f"{result.file}: dry run, nothing was written")
 
 
-def _render(results: list[ImportResult], fmt: OutputFormat) -> None:
+def _render(results: list[ImportResult], fmt: OutputFormat, *, files: int) -> None:
+    """The results of `files` files given (all, or those committed before an interrupt): data on stdout."""
     from soleflip_cli import render
 
     if fmt is OutputFormat.json:
         data = [r.to_json() for r in results]
-        render.emit_json(data[0] if len(data) == 1 else data)
+        render.emit_json(data[0] if files == 1 else data)  # an array for several, however many are done
         return
     if fmt is not OutputFormat.table:
         columns = [*RESULT_COLUMNS, Column("errors"), Column("error_count", numeric=True)]
