@@ -149,6 +149,27 @@ def test_breakdown_json_csv_and_output_file(filled: Cli, tmp_path: Path) -> None
     ]
 
 
+def test_an_interrupted_report_keeps_the_earlier_output_file_whole(
+    filled: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C or SIGTERM while the ledger is written: the last complete one stays, nothing half-written."""
+    from soleflip_cli import render
+
+    (tmp_path / "out").mkdir()
+    target = tmp_path / "out" / "ledger.csv"
+    assert filled("report", "tax", "--year", "2024", "--output", str(target)).exit_code == 0
+    complete = target.read_text()
+
+    def interrupted(*args: object, stream: io.StringIO, **kwargs: object) -> None:
+        stream.write("row_type,date,sku\nsale,2024-03-01,")  # half a ledger
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render, "render_rows", interrupted)
+    result = filled("report", "tax", "--year", "2024", "--output", str(target))
+    assert result.exit_code == 130
+    assert target.read_text() == complete and [p.name for p in target.parent.iterdir()] == ["ledger.csv"]
+
+
 def test_breakdown_table_with_chart(filled: Cli) -> None:
     result = filled("report", "breakdown", "--by", "month", "--chart")
     assert result.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -112,12 +113,23 @@ def _stream(output: Path | None) -> Iterator[IO[str]]:
     from soleflip_cli import render
     from soleflip_cli.errors import UsageError
 
+    if output.is_dir():
+        raise UsageError(f"{output}: cannot write: it is a directory")
+    # A sibling replaces the file once complete: Ctrl-C or SIGTERM half-way keeps an earlier ledger whole.
+    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        handle = output.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
-    with handle:
-        yield handle
+        try:
+            handle = partial.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+        with handle:
+            yield handle
+        try:
+            os.replace(partial, output)
+        except OSError as exc:
+            raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     render.info(f"Wrote {output}")
 
 
