@@ -340,8 +340,13 @@ def temporary_table(
         if rows:
             conn.execute(insert(table), rows)
         yield name
-    finally:
-        table.drop(conn)
+    except BaseException:
+        # Ctrl-C mid-statement leaves the connection unusable: dropping would raise over the
+        # KeyboardInterrupt. A temporary table goes with its connection anyway.
+        with suppress(SQLAlchemyError):
+            table.drop(conn)
+        raise
+    table.drop(conn)
 
 
 @contextmanager

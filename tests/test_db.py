@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Column, Engine, Integer, event, text
 from sqlalchemy.exc import OperationalError
 
 from soleflip_cli import db
@@ -73,3 +73,22 @@ def test_sigterm_during_a_commit_is_acted_on_once_it_is_done(engine: Engine) -> 
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'SIGTERM Kicks'")) == 1
+
+
+def test_ctrl_c_inside_a_temporary_table_block_stays_a_ctrl_c(engine: Engine) -> None:
+    """The statement Ctrl-C cut leaves the connection unusable: no PendingRollbackError traceback over it."""
+    cut: list[bool] = []
+
+    def ctrl_c_once(*args: object) -> None:
+        if not cut:
+            cut.append(True)
+            raise KeyboardInterrupt
+
+    with engine.connect() as conn:
+        with pytest.raises(KeyboardInterrupt):
+            with db.temporary_table(conn, "t_cut", [Column("a", Integer, primary_key=True)], [{"a": 1}]):
+                event.listen(engine, "before_cursor_execute", ctrl_c_once)
+                try:
+                    conn.execute(text("SELECT 1"))
+                finally:
+                    event.remove(engine, "before_cursor_execute", ctrl_c_once)
