@@ -157,6 +157,8 @@ def test_suggest_needs_a_selection(cli: Cli) -> None:
     result = cli("price", "suggest")
     assert result.exit_code == 2 and "--item ID..., --sku S [--size Z] or --all" in result.stderr
     assert cli("price", "suggest", "--item", "x").exit_code == 2
+    unread = cli("price", "suggest", "--sku", "DD1391-100", "--size", "W 6Y")
+    assert unread.exit_code == 2 and "unknown size 'W 6Y'" in unread.stderr  # not a traceback
     missing = cli("price", "suggest", "--item", "5,6")
     assert missing.exit_code == 1 and "no pair in stock or listed with id 5, 6" in missing.stderr
     strategy = cli("price", "suggest", "--all", "--strategy", "cheapest")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from soleflip_cli.catalog import normalise_sku, parse_size
+from soleflip_cli.catalog import normalise_sku
 from soleflip_cli.errors import ConfigError, NotFoundError, UsageError
 from soleflip_cli.fees import PLATFORMS, FeeTerms, apply_terms, breakeven_for, fee_terms
 from soleflip_cli.models import InventoryItem, Listing, ListingEvent, MarketPrice, Product, Variant
@@ -25,6 +25,7 @@ from soleflip_cli.pricing import (
     best_decision,
     decide,
 )
+from soleflip_cli.services.inputs import valid_size
 
 if TYPE_CHECKING:
     from soleflip_cli.config import Settings
@@ -150,7 +151,7 @@ def _items(session: Session, selection: Selection) -> list[tuple[InventoryItem, 
     elif selection.sku:
         query = query.where(Product.sku == normalise_sku(selection.sku))
         if selection.size:
-            query = query.where(Variant.size_norm == parse_size(selection.size).norm)
+            query = query.where(Variant.size_norm == valid_size(selection.size).norm)
     elif not selection.every:
         raise UsageError("choose the pairs: --item ID..., --sku S [--size Z] or --all")
     rows = [(item, product, variant) for item, product, variant in session.execute(query).all()]
