@@ -21,20 +21,19 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
 
     Rows without IDs are keyed by their content: a row whose SKU, size, purchase date or supplier was
     corrected is a new pair, and the old pair stays. Said only when the file is a newer version of
-    that one (some of its rows are still in it; monthly files of one name are not), of old rows
-    bought within the file's `days` (a rolling export's older rows drop out of it). `seen` holds the
-    row keys read from this file.
+    that one (some of its rows are still in it; monthly files of one name are not; an older version
+    imported again is not), of old rows bought within the file's `days` (a rolling export's older
+    rows drop out of it). `seen` holds the row keys read from this file.
     """
-    this = session.execute(
-        select(ImportBatch.file_name, ImportBatch.format).where(ImportBatch.id == batch_id)
-    ).one()
+    columns = (ImportBatch.file_name, ImportBatch.format, ImportBatch.sha256)
+    this = session.execute(select(*columns).where(ImportBatch.id == batch_id)).one()
     if this.file_name.startswith(NAMELESS):
         return None
     name = PurePath(this.file_name).name
-    earlier = [
-        ident
-        for ident, file_name in session.execute(
-            select(ImportBatch.id, ImportBatch.file_name).where(
+    versions = [
+        (ident, sha256)
+        for ident, file_name, sha256 in session.execute(
+            select(ImportBatch.id, ImportBatch.file_name, ImportBatch.sha256).where(
                 ImportBatch.id != batch_id,
                 ImportBatch.format == this.format,
                 ImportBatch.target == "purchases",
@@ -43,8 +42,9 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
         )
         if PurePath(file_name).name == name
     ]
-    if not earlier:
-        return None
+    if not versions or this.sha256 in {sha256 for _, sha256 in versions}:
+        return None  # none, or a version imported before again: not known to be the newer one
+    earlier = [ident for ident, _ in versions]
     query = select(
         InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.purchase_date
     ).where(InventoryItem.import_batch_id.in_(earlier), InventoryItem.status != "removed")

@@ -65,3 +65,11 @@ def test_stdin_imports_are_no_versions_of_each_other(session: Session, tmp_path:
         path.write_text(HEADER + rows, encoding="utf-8")
         piped = import_file(session, path, name="<stdin>", options=ImportOptions())
     assert (piped.inserted, piped.unchanged, piped.warnings) == (1, 1, ())
+
+
+def test_an_older_version_imported_again_names_nothing(session: Session, tmp_path: Path) -> None:
+    """Its bytes were imported before: it is not the newer file, and the corrected pair must stay."""
+    _run(session, tmp_path / "v1" / "purchases.csv", TYPO + OTHER)
+    _run(session, tmp_path / "v2" / "purchases.csv", FIXED + OTHER)
+    older = _run(session, tmp_path / "v1" / "purchases.csv", TYPO + OTHER)
+    assert (older.unchanged, older.warnings) == (2, ())
