@@ -281,6 +281,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """`engine.begin()` whose commit Ctrl-C or SIGTERM never cuts off (see _ctrl_c_after)."""
+    with engine.connect() as conn:
+        begun = conn.begin()
+        yield conn  # an exception leaves the connection, which rolls the transaction back
+        with _ctrl_c_after():
+            begun.commit()
+
+
 def _interrupted(exc: BaseException) -> KeyboardInterrupt | None:
     """The Ctrl-C (or SIGTERM: terminate.Terminated) being handled when the error came, if any."""
     seen: set[int] = set()

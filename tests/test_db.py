@@ -92,3 +92,38 @@ def test_ctrl_c_inside_a_temporary_table_block_stays_a_ctrl_c(engine: Engine) ->
                     conn.execute(text("SELECT 1"))
                 finally:
                     event.remove(engine, "before_cursor_execute", ctrl_c_once)
+
+
+def test_sigterm_during_a_transactions_commit_is_acted_on_once_it_is_done(engine: Engine) -> None:
+    """db copy and db restore: a copy committed is never reported as stopped half-way."""
+    from soleflip_cli.terminate import Terminated, terminable
+
+    def term(conn: object) -> None:
+        signal.raise_signal(signal.SIGTERM)
+
+    event.listen(engine, "commit", term)
+    try:
+        with pytest.raises(Terminated), terminable(), db.transaction(engine) as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO suppliers (name, kind, created_at, updated_at) "
+                    "VALUES ('Copied', 'retail', '2024-01-01', '2024-01-01')"
+                )
+            )
+    finally:
+        event.remove(engine, "commit", term)
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Copied'")) == 1
+
+
+def test_a_failed_transaction_is_rolled_back(engine: Engine) -> None:
+    with pytest.raises(ZeroDivisionError), db.transaction(engine) as conn:
+        conn.execute(
+            text(
+                "INSERT INTO suppliers (name, kind, created_at, updated_at) "
+                "VALUES ('Never', 'retail', '2024-01-01', '2024-01-01')"
+            )
+        )
+        raise ZeroDivisionError
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Never'")) == 0

@@ -145,7 +145,7 @@ def _write(
 ) -> tuple[TableCount, ...]:
     tables = model_tables()
     try:
-        with engine.begin() as dst:
+        with db.transaction(engine) as dst:
             if replace:
                 wipe(dst, tables)
             if staged is not None:

@@ -268,7 +268,7 @@ def copy_database(
     tables = model_tables()
     progress(f"Copying {display_url(source)} -> {display_url(target)}")
     try:
-        with snapshot(source) as src, target.begin() as dst:
+        with snapshot(source) as src, db.transaction(target) as dst:
             expected = count_rows(src, tables)
             if existing or force:
                 wipe(dst, tables)
