@@ -116,6 +116,8 @@ def test_transactions_report() -> None:
         ("[US Shoe Size:10,5]", "10,5"),
         ("US Shoe Size:10,5,Colour:Black", "10,5"),
         ("Colour:Black,US Shoe Size:10,Width:Medium", "10"),
+        ("[US Shoe Size:8,5W]", "8,5W"),
+        ("[Shoe Size:EU 44,5]", "EU 44,5"),
     ],
 )
 def test_a_variations_size_keeps_the_system_its_name_gives(variation: str, size: str | None) -> None:
