@@ -26,7 +26,7 @@ EARLIEST_DAY = date(1985, 1, 1)
 # `today` is the UTC date; where the user lives it may already be tomorrow, and clocks drift.
 CLOCK_SKEW = timedelta(days=1)
 # What Excel makes of a long number (an order or item number) when a CSV is saved again: 1.23457E+11.
-_SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E[+-]?[0-9]+", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"[1-9](?:[.,][0-9]+)?E\+[0-9]{2,}")
 EXCEL_NUMBER = (
     "a number Excel rewrote in scientific notation, its digits lost: use the export as downloaded, "
     "or format the column as text before saving"

@@ -114,6 +114,7 @@ def _check_cp1252(path: Path) -> None:
 def _check_one_encoding(path: Path) -> None:
     """Refuse UTF-8 lines beside others (a row added in another editor): read as Windows-1252, they garble."""
     utf8 = other = 0  # the first line of each kind (lines of ASCII alone are both)
+    marked = False  # line 1 is UTF-8 by its byte-order mark alone
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
             if line.isascii():
@@ -124,9 +125,11 @@ def _check_one_encoding(path: Path) -> None:
                 other = other or number
             else:
                 utf8 = utf8 or number
+                marked = marked or (number == 1 and line.removeprefix(codecs.BOM_UTF8).isascii())
             if utf8 and other:
+                how = "starts with a UTF-8 byte-order mark" if marked and utf8 == 1 else "is UTF-8 text"
                 raise UnreadableFileError(
-                    f"mixed encodings: line {utf8} is UTF-8 text and line {other} is not (Windows-1252?); "
+                    f"mixed encodings: line {utf8} {how} and line {other} is not (Windows-1252?); "
                     "save the file as UTF-8 CSV"
                 )
 
@@ -288,7 +291,7 @@ def first_line(source: Source) -> tuple[int, str] | None:
         for number, line in enumerate(handle, 1):
             if number > HEADER_SEARCH_LINES:
                 break
-            if line.strip(" \t\r\n,;\ufeff"):
+            if line.strip(' \t\r\n,;"\ufeff'):  # `"",""` is a blank record too
                 return number, line.rstrip("\r\n").lstrip("\ufeff")
     return None
 

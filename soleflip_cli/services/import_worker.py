@@ -100,13 +100,13 @@ def _collect(readers: dict[Connection, int], receive: Callable[[int, Any], None]
 
 
 def _fork(work: Work, writer: Connection, others: Sequence[Connection], pids: list[int]) -> None:
-    """Fork a child doing `work`, its pid added to `pids`. Ctrl-C waits until that is done.
+    """Fork a child doing `work`, its pid added to `pids`. Ctrl-C and SIGTERM wait until that is done.
 
-    A KeyboardInterrupt raised in the child before it is inside `_child` would unwind through
-    this process's code (its finally blocks, its transaction) in the child; one raised here
-    between fork and the pid being recorded would leave the child unkilled.
+    A KeyboardInterrupt (or terminate.Terminated) raised in the child before it is inside `_child`
+    would unwind through this process's code (its finally blocks, its transaction) in the child;
+    one raised here between fork and the pid being recorded would leave the child unkilled.
     """
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         pid = os.fork()
         if pid:

@@ -163,3 +163,16 @@ def test_a_header_unreadable_with_any_delimiter_is_shown_as_written(write: Calla
         parse_path(path)
     assert 'from the header (\'"sku"\\t"size"\\t' in str(caught.value)
     assert "DD1391-100" not in str(caught.value)
+
+
+def test_a_utf_8_mark_beside_windows_1252_lines_is_named(write: Callable[..., Path]) -> None:
+    content = b"\xef\xbb\xbf" + HEADER.encode() + b"DD1391-100,10,110,EUR,2024-03-02\n"
+    content += "DD1391-100,10,110,EUR,2024-03-02,Café\n".encode("cp1252")
+    message = "line 1 starts with a UTF-8 byte-order mark and line 3 is not (Windows-1252?)"
+    with pytest.raises(reading.UnreadableFileError, match=re.escape(message)):
+        reading.prepare(write(content), "x.csv")
+
+
+def test_a_blank_quoted_record_is_not_shown_as_the_header(write: Callable[..., Path]) -> None:
+    with pytest.raises(UsageError, match=re.escape("from the header ('foo', 'bar')")):
+        parse_path(write('"",""\nfoo,bar\n1,2\n'))
