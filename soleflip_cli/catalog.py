@@ -80,8 +80,15 @@ def _dual(text: str, upper: str) -> Size | None:
         return None
     for men, women in (parts, parts[::-1]):
         if (man := _MEN_PART.fullmatch(men)) and (woman := _WOMEN_PART.fullmatch(women)):
-            _number(woman[1] or woman[2])
-            return Size(text, _us(man[1] or man[2], text), "us-m")
+            for number, kind in ((woman[1] or woman[2], "women's"), (man[1] or man[2], "men's")):
+                try:
+                    norm = _us(number, text, kind)
+                except SizeError as exc:
+                    if repr(text) in str(exc):
+                        raise
+                    # the whole label, not its part: `12.3W / 10.5M`
+                    raise SizeError(f"unknown size {text!r}: no US {kind} size {number!r}") from None
+            return Size(text, norm, "us-m")
     return None
 
 

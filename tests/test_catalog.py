@@ -72,7 +72,9 @@ def test_unknown_sizes(raw: str) -> None:
         ("M 30", "no US men's size is that big"),
         ("W 30", "no US women's size is that big"),
         ("GS 36", "no US youth size is that big"),
-        ("M 9 / W 10.3", "unknown size"),
+        ("M 9 / W 10.3", "unknown size 'M 9 / W 10.3': no US women's size '10.3'"),  # the label, not its part
+        ("12.3W / 10.5M", "unknown size '12.3W / 10.5M': no US women's size '12.3'"),  # was 10.5
+        ("M 9 / W 30", "unknown size 'M 9 / W 30': no US women's size is that big"),
         ("W 6Y", "W and Y contradict each other"),  # was 6Y
         ("GS 2C", "GS and C contradict each other"),
         ("6C GS", "C and GS contradict each other"),
