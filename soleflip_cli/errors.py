@@ -82,6 +82,15 @@ class TerminatedRunError(InterruptedRunError):
     exit_code = ExitCode.TERMINATED
 
 
+def interruption(stop: KeyboardInterrupt) -> tuple[str, type[InterruptedRunError]]:
+    """How a run stopped is told: 'terminated' (exit 143) for SIGTERM, else 'interrupted' (130)."""
+    from soleflip_cli.terminate import Terminated
+
+    if isinstance(stop, Terminated):
+        return "terminated", TerminatedRunError
+    return "interrupted", InterruptedRunError
+
+
 class AuthError(SoleflipError):
     """Authentication is missing or was refused (exit 4)."""
 

@@ -37,8 +37,9 @@ def test_ctrl_c_during_a_commit_is_raised_once_it_is_done(engine: Engine) -> Non
     finally:
         event.remove(engine, "commit", ctrl_c)
         signal.signal(signal.SIGINT, before)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Ctrl-C Kicks'")) == 1
+        conn.execute(text("DELETE FROM suppliers WHERE name = 'Ctrl-C Kicks'"))  # a shared database
 
 
 @pytest.mark.parametrize("kind", ["operational", "other"])
@@ -71,8 +72,9 @@ def test_sigterm_during_a_commit_is_acted_on_once_it_is_done(engine: Engine) -> 
     finally:
         event.remove(engine, "commit", term)
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'SIGTERM Kicks'")) == 1
+        conn.execute(text("DELETE FROM suppliers WHERE name = 'SIGTERM Kicks'"))  # a shared database
 
 
 def test_ctrl_c_inside_a_temporary_table_block_stays_a_ctrl_c(engine: Engine) -> None:
@@ -112,8 +114,9 @@ def test_sigterm_during_a_transactions_commit_is_acted_on_once_it_is_done(engine
             )
     finally:
         event.remove(engine, "commit", term)
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         assert conn.scalar(text("SELECT count(*) FROM suppliers WHERE name = 'Copied'")) == 1
+        conn.execute(text("DELETE FROM suppliers WHERE name = 'Copied'"))  # a shared database
 
 
 def test_a_failed_transaction_is_rolled_back(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 import typer.core
 
-from soleflip_cli.errors import ExitCode, SoleflipError, UsageError
+from soleflip_cli.errors import SoleflipError, UsageError
 from soleflip_cli.render import OutputFormat
 
 if TYPE_CHECKING:
@@ -202,7 +202,8 @@ class SoleflipGroup(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         """Run the command, mapping expected failures to exit codes in one place."""
         from soleflip_cli import render
-        from soleflip_cli.terminate import Terminated, terminable
+        from soleflip_cli.errors import interruption
+        from soleflip_cli.terminate import terminable
 
         try:
             with terminable():  # SIGTERM cleans up as Ctrl-C does: no partial backup is left behind
@@ -211,9 +212,9 @@ class SoleflipGroup(typer.core.TyperGroup):
             render.error(str(exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt as stop:
-            terminated = isinstance(stop, Terminated)
-            render.error(f"{'terminated' if terminated else 'interrupted'}; nothing half-written was kept")
-            raise typer.Exit(int(ExitCode.TERMINATED if terminated else ExitCode.INTERRUPTED)) from None
+            word, error = interruption(stop)
+            render.error(f"{word}; nothing half-written was kept")
+            raise typer.Exit(int(error.exit_code)) from None
         finally:
             if isinstance(ctx.obj, AppState):
                 ctx.obj.dispose()

@@ -25,8 +25,8 @@ from soleflip_cli.errors import (
     FileReadError,
     FindingsError,
     InterruptedRunError,
-    TerminatedRunError,
     UsageError,
+    interruption,
 )
 from soleflip_cli.paths import shown
 from soleflip_cli.render import Column, OutputFormat
@@ -233,11 +233,7 @@ def _interrupted(
     current: str, pending: ImportResult | None, done: list[ImportResult], stop: KeyboardInterrupt
 ) -> InterruptedRunError:
     """Ctrl-C or SIGTERM during an import: the files committed (see _committed) and the one rolled back."""
-    from soleflip_cli.terminate import Terminated
-
-    terminated = isinstance(stop, Terminated)
-    error = TerminatedRunError if terminated else InterruptedRunError
-    word = "terminated" if terminated else "interrupted"
+    word, error = interruption(stop)
     if current and all(r is not pending for r in done):
         stopped = f"{word} while importing {current}"
         if not done:

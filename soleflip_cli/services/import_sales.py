@@ -77,7 +77,7 @@ class SalesWriter(ChunkWriter):
         released: list[int] = []
         for (record, content_hash), (spec, size) in zip(hashed, specs, strict=True):
             product_id, variant_id = self.cache.resolve(spec, size)
-            if size and self.cache.size(size) is None:
+            if size and variant_id is None:  # a size no size format reads
                 self.unread_sizes[size] = self.unread_sizes.get(size, 0) + 1
             values = _values(record, product_id, variant_id, self.batch_id, content_hash)
             old = existing.get((record.platform, record.external_id))
