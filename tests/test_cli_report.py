@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -168,6 +170,32 @@ def test_an_interrupted_report_keeps_the_earlier_output_file_whole(
     result = filled("report", "tax", "--year", "2024", "--output", str(target))
     assert result.exit_code == 130
     assert target.read_text() == complete and [p.name for p in target.parent.iterdir()] == ["ledger.csv"]
+
+
+def test_an_output_link_is_followed_and_its_file_keeps_its_mode(filled: Cli, tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    ledger = tmp_path / "shared" / "ledger-2024.csv"
+    ledger.write_text("old\n")
+    ledger.chmod(0o600)  # tax data
+    link = tmp_path / "ledger.csv"
+    link.symlink_to(ledger)
+    assert filled("report", "tax", "--year", "2024", "--output", str(link)).exit_code == 0
+    assert link.is_symlink() and ledger.read_text().startswith("row_type,")
+    assert ledger.stat().st_mode & 0o777 == 0o600
+
+
+def test_output_to_a_pipe_is_written_as_it_comes(filled: Cli) -> None:
+    """`--output >(gzip > ledger.csv.gz)` passes /dev/fd/N: no file to put a sibling beside."""
+    read, write = os.pipe()
+    try:
+        result = filled("report", "summary", "--json", "--output", f"/dev/fd/{write}")
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            assert result.exit_code == 0 and json.loads(pipe.read())["orders"] >= 1
+    finally:
+        for fd in (read, write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def test_breakdown_table_with_chart(filled: Cli) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -106,7 +108,7 @@ def _format(fmt: OutputFormat | None, as_json: bool, output: Path | None) -> Out
 
 @contextmanager
 def _stream(output: Path | None) -> Iterator[IO[str]]:
-    """stdout, or the --output file (written only when the report succeeded)."""
+    """stdout, or the --output file (a file is replaced only once the report is complete)."""
     if output is None:
         yield sys.stdout
         return
@@ -115,22 +117,42 @@ def _stream(output: Path | None) -> Iterator[IO[str]]:
 
     if output.is_dir():
         raise UsageError(f"{output}: cannot write: it is a directory")
-    # A sibling replaces the file once complete: Ctrl-C or SIGTERM half-way keeps an earlier ledger whole.
-    partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
     try:
-        try:
-            handle = partial.open("w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
-        with handle:
+        with _written(output) as handle:
             yield handle
-        try:
-            os.replace(partial, output)
-        except OSError as exc:
-            raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write: {exc.strerror}") from None
+    render.info(f"Wrote {output}")
+
+
+@contextmanager
+def _written(output: Path) -> Iterator[IO[str]]:
+    """`output` open for writing: a file (new, or behind a link) is replaced by a complete one.
+
+    Ctrl-C or SIGTERM half-way keeps an earlier ledger whole, with its mode. A pipe or a device
+    (`--output >(gzip > x.gz)`, /dev/stdout) is written as it comes.
+    """
+    if output.exists() and not output.is_file():
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        return
+    target = output.resolve()
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    partial = Path(name)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if target.exists():
+            shutil.copymode(target, partial)
+        else:  # mkstemp's 0600: a new file gets the mode open() would give it
+            umask = os.umask(0)
+            os.umask(umask)
+            partial.chmod(0o666 & ~umask)
+        os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    render.info(f"Wrote {output}")
 
 
 def _warn(totals: Summary) -> None:
