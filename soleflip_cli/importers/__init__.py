@@ -70,7 +70,7 @@ def choose(
     fmt: str,
     mapping: str | None,
     options: ImportOptions,
-    earlier: Callable[[], Sequence[str]] | None = None,
+    earlier: Callable[[], Sequence[tuple[str, bool]]] | None = None,
 ) -> tuple[Importer, Rows]:
     """The importer for `source` and its rows: the one asked for, else the one its header matches.
 
@@ -124,13 +124,14 @@ def _mapped_header(
 
 
 def _detect(
-    source: reading.Source, options: ImportOptions, earlier: Callable[[], Sequence[str]] | None
+    source: reading.Source, options: ImportOptions, earlier: Callable[[], Sequence[tuple[str, bool]]] | None
 ) -> tuple[Importer, Rows]:
     """The one format whose header the file has: a built-in one or a mapping.
 
-    Several fit: the one `earlier()` names first (formats this file was imported with before: its
-    rows are keyed by it), else exit 2. A mapping that cannot work is skipped while another format
-    fits the file, and its ConfigError raised when none does.
+    Several fit: the one these very bytes were imported with before (`earlier()`: formats, newest
+    first, and whether the bytes were the same; the rows are keyed by the format), else exit 2, the
+    hint naming the format a file of its name was read with. A mapping that cannot work is skipped
+    while another format fits the file, and its ConfigError raised when none does.
     """
     importers = builtin(options)
     header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
@@ -148,10 +149,14 @@ def _detect(
             found.append((generic, mapped))
     if not found and broken:
         raise broken[0]
+    hint = "pass --format NAME or --mapping NAME (a file's rows are keyed by the format reading them)"
     if len(found) > 1 and earlier is not None:
         names = [i.name for i, _ in found]
-        if (before := next((f for f in earlier() if f in names), None)) is not None:
-            found = [found[names.index(before)]]
+        history = [(f, same) for f, same in earlier() if f in names]
+        if history and history[0][1]:  # these very bytes were read with it
+            found = [found[names.index(history[0][0])]]
+        elif history:  # a file of its name was: most likely an older version of this one
+            hint = f"pass {_option(history[0][0])}, as a file of this name was imported with before"
     if not found:
         seen = reading.first_record(source)
         near = PurchasesImporter().near_miss(seen.cells) if seen else None
@@ -166,9 +171,14 @@ def _detect(
             f"the header ({_shown(found[0][1])}) fits several formats "
             f"({', '.join(i.name for i, _ in found)}); "
             f"known formats: {', '.join(FORMATS[1:])}",
-            hint="pass --format NAME or --mapping NAME (a file's rows are keyed by the format reading them)",
+            hint=hint,
         )
     return found[0][0], reading.table(source, found[0][1])
+
+
+def _option(fmt: str) -> str:
+    """The command-line option that chooses format `fmt` (`generic:NAME` is a mapping)."""
+    return f"--mapping {fmt.removeprefix('generic:')}" if fmt.startswith("generic:") else f"--format {fmt}"
 
 
 def _first_line(source: reading.Source, seen: reading.HeaderMatch | None) -> str:

@@ -103,18 +103,29 @@ def finish_batch(session: Session, batch_id: int, *, rows: int, rejected: int, c
     )
 
 
-def earlier_formats(session: Session, sha256: str, file: str) -> list[str]:
-    """Formats a file was imported with before, newest first: its exact bytes, then its name."""
-    name = PurePath(file).name
-    same, named = [], []
+# Names that say nothing of a file: stdin, and the pipes of `<(...)`.
+NAMELESS = ("<stdin>", "/dev/fd/", "/proc/self/fd/")
+
+
+def same_name(file: str, other: str) -> bool:
+    """Whether two batches' files have one name (wherever they were): never for stdin or a pipe."""
+    return not file.startswith(NAMELESS) and PurePath(file).name == PurePath(other).name
+
+
+def earlier_formats(session: Session, sha256: str, file: str) -> list[tuple[str, bool]]:
+    """Formats this file was imported with before, newest first, each with whether its bytes were the same.
+
+    Those of its exact bytes come first, then those of files of its name.
+    """
     query = select(ImportBatch.format, ImportBatch.sha256, ImportBatch.file_name).where(
         ImportBatch.status == "done"
     )
+    same, named = [], []
     for fmt, digest, file_name in session.execute(query.order_by(ImportBatch.id.desc())):
         if digest == sha256:
-            same.append(fmt)
-        elif PurePath(file_name).name == name:
-            named.append(fmt)
+            same.append((fmt, True))
+        elif same_name(file, file_name):
+            named.append((fmt, False))
     return list(dict.fromkeys(same + named))
 
 

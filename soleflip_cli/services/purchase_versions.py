@@ -9,11 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from soleflip_cli.models import ImportBatch, InventoryItem
+from soleflip_cli.services.import_batches import same_name
 
 SHOWN_IDS = 20
 UNSOLD = ("in_stock", "listed")
-# Names that say nothing of a file: stdin, and the pipes of `<(...)`.
-NAMELESS = ("<stdin>", "/dev/fd/", "/proc/self/fd/")
 
 
 def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[date, date]) -> str | None:
@@ -27,8 +26,6 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
     """
     columns = (ImportBatch.file_name, ImportBatch.format, ImportBatch.sha256)
     this = session.execute(select(*columns).where(ImportBatch.id == batch_id)).one()
-    if this.file_name.startswith(NAMELESS):
-        return None
     name = PurePath(this.file_name).name
     versions = [
         (ident, sha256)
@@ -40,7 +37,7 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
                 ImportBatch.status == "done",
             )
         )
-        if PurePath(file_name).name == name
+        if same_name(this.file_name, file_name)
     ]
     if not versions or this.sha256 in {sha256 for _, sha256 in versions}:
         return None  # none, or a version imported before again: not known to be the newer one

@@ -100,9 +100,12 @@ def test_auto_reads_a_file_several_formats_fit_as_it_was_read_before(
     assert import_file(session, path, fmt="purchases", options=OPTIONS).inserted == 1
     again = import_file(session, path, options=OPTIONS)  # purchases, footlocker and nike all fit
     assert (again.format, again.inserted, again.unchanged) == ("purchases", 0, 1)
-    path.write_text(path.read_text() + "A-1,11,100,2024-01-06,100,2024-01-06\n")  # a newer version
-    newer = import_file(session, path, options=OPTIONS)
-    assert (newer.format, newer.inserted, newer.unchanged) == ("purchases", 1, 1)
+    path.write_text(path.read_text() + "A-1,11,100,2024-01-06,100,2024-01-06\n")  # a newer version?
+    newer = import_file(session, path, options=OPTIONS)  # or another file of that name: never silently
+    assert newer.error_count == 1 and newer.failure is not None
+    assert newer.failure.hint == "pass --format purchases, as a file of this name was imported with before"
+    again = import_file(session, path, fmt="purchases", options=OPTIONS)
+    assert (again.inserted, again.unchanged) == (1, 1)
 
 
 def test_auto_refuses_a_new_file_several_formats_fit(session: Session, tmp_path: Path) -> None:
@@ -113,3 +116,16 @@ def test_auto_refuses_a_new_file_several_formats_fit(session: Session, tmp_path:
         result.error_count == 1
         and "fits several formats (purchases, generic:footlocker" in result.errors[0].reason
     )
+
+
+def test_a_file_of_a_name_a_mapping_read_is_hinted_with_it(session: Session, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    header = "Style,Size,Paid,Day,cost,date\n"
+    (tmp_path / "a" / "buys.csv").write_text(header + "A-1,10,100,2024-01-05,100,2024-01-05\n")
+    (tmp_path / "b" / "buys.csv").write_text(header + "B-2,10,100,2024-01-05,100,2024-01-05\n")
+    first = import_file(session, tmp_path / "a" / "buys.csv", fmt="generic", mapping="nike", options=OPTIONS)
+    assert first.inserted == 1
+    other = import_file(session, tmp_path / "b" / "buys.csv", options=OPTIONS)
+    assert other.failure is not None and other.failure.hint is not None
+    assert other.failure.hint.startswith("pass --mapping nike,")
