@@ -16,7 +16,7 @@ UNSOLD = ("in_stock", "listed")
 
 
 def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[date, date]) -> str | None:
-    """The warning about unsold pairs earlier imports of this file (same name and format) made, gone from it.
+    """The warning about pairs earlier imports of this file (same name and format) made, gone from it.
 
     Rows without IDs are keyed by their content: a row whose SKU, size, purchase date or supplier was
     corrected is a new pair, and the old pair stays. Said only when the file is a newer version of
@@ -49,16 +49,17 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
     if not any(row in seen for _, row, _ in rows):
         return None
     stale = sorted(
-        ident
+        (ident, pair.status)
         for ident, row, pair in rows
-        if row not in seen and pair.status in UNSOLD and days[0] <= pair.purchase_date <= days[1]
+        if row not in seen and days[0] <= pair.purchase_date <= days[1]
     )
     if not stale:
         return None
-    shown = ", ".join(map(str, stale[:SHOWN_IDS])) + (", ..." if len(stale) > SHOWN_IDS else "")
+    shown = ", ".join(str(i) if s in UNSOLD else f"{i} ({s})" for i, s in stale[:SHOWN_IDS])
     return (
-        f"{len(stale)} unsold pair(s) an earlier import of {name} made have no row in this file (ids "
-        f"{shown}): a row whose SKU, size, purchase date or supplier was corrected is imported as a new "
-        "pair and the old one stays; check them, and `soleflip inventory remove ID...` those the file "
-        "no longer has"
+        f"{len(stale)} pair(s) an earlier import of {name} made have no row in this file (ids "
+        f"{shown}{', ...' if len(stale) > SHOWN_IDS else ''}): a row whose SKU, size, purchase date or "
+        "supplier was corrected is imported as a new pair and the old one stays; check them: "
+        "`soleflip inventory remove ID...` an unsold one the file no longer has, and for a sold one the "
+        "pair its corrected row made"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from soleflip_cli.importers import ImportOptions
@@ -32,9 +32,10 @@ def test_a_corrected_row_in_a_newer_version_of_the_file_names_the_old_pair(
     again = _run(session, tmp_path / "purchases.csv", FIXED + OTHER)
     assert (again.inserted, again.updated, again.unchanged) == (1, 0, 1)
     assert again.warnings == (
-        f"1 unsold pair(s) an earlier import of purchases.csv made have no row in this file (ids {old}): "
-        "a row whose SKU, size, purchase date or supplier was corrected is imported as a new pair and the "
-        "old one stays; check them, and `soleflip inventory remove ID...` those the file no longer has",
+        f"1 pair(s) an earlier import of purchases.csv made have no row in this file (ids {old}): a row "
+        "whose SKU, size, purchase date or supplier was corrected is imported as a new pair and the old "
+        "one stays; check them: `soleflip inventory remove ID...` an unsold one the file no longer has, "
+        "and for a sold one the pair its corrected row made",
     )
     assert session.scalar(select(InventoryItem.status).where(InventoryItem.id == old)) == "in_stock"
 
@@ -73,3 +74,12 @@ def test_an_older_version_imported_again_names_nothing(session: Session, tmp_pat
     _run(session, tmp_path / "v2" / "purchases.csv", FIXED + OTHER)
     older = _run(session, tmp_path / "v1" / "purchases.csv", TYPO + OTHER)
     assert (older.unchanged, older.warnings) == (2, ())
+
+
+def test_a_sold_pair_whose_row_was_corrected_is_named_as_sold(session: Session, tmp_path: Path) -> None:
+    """Its sale keeps it; the corrected row's new pair is the one counted twice."""
+    _run(session, tmp_path / "purchases.csv", TYPO + OTHER)
+    old = session.scalars(select(InventoryItem.id).order_by(InventoryItem.id)).first()
+    session.execute(update(InventoryItem).where(InventoryItem.id == old).values(status="sold"))
+    again = _run(session, tmp_path / "purchases.csv", FIXED + OTHER)
+    assert f"(ids {old} (sold))" in again.warnings[0]
