@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 
-from soleflip_cli.errors import ConfigError, DatabaseError
+from soleflip_cli.errors import ConfigError, DatabaseError, interruption
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -283,12 +283,20 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
-    """`engine.begin()` whose commit Ctrl-C or SIGTERM never cuts off (see _ctrl_c_after)."""
+    """`engine.begin()` whose commit Ctrl-C or SIGTERM never cuts off (see _ctrl_c_after).
+
+    A signal during the commit is acted on after it, as an InterruptedRunError (exit 130, or 143 for
+    SIGTERM) saying the changes are kept: `db copy` is then complete, not "nothing was kept".
+    """
     with engine.connect() as conn:
         begun = conn.begin()
         yield conn  # an exception leaves the connection, which rolls the transaction back
-        with _ctrl_c_after():
-            begun.commit()
+        try:
+            with _ctrl_c_after():
+                begun.commit()
+        except KeyboardInterrupt as stop:
+            word, error = interruption(stop)
+            raise error(f"{word} just after its changes were committed: they are kept") from None
 
 
 def _interrupted(exc: BaseException) -> KeyboardInterrupt | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert, update
+from sqlalchemy import Engine, event, insert, update
 
 from soleflip_cli import db
 from soleflip_cli.errors import ExitCode
@@ -172,6 +173,40 @@ def test_copy_to_itself_and_to_unreachable_server(cli: Cli, db_url: str) -> None
     assert down.exit_code == ExitCode.ERROR
     assert "cannot open the database" in down.stderr and "hunter2" not in down.stderr + down.stdout
     assert "Traceback" not in down.stderr
+
+
+def test_sigterm_during_the_copys_commit_says_the_copy_is_kept(
+    cli: Cli, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copy completes and says so (exit 143), never 'nothing half-written was kept' over a full copy."""
+    from soleflip_cli.services import transfer
+
+    seed(db_url, products=1)
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    checking = transfer.verify_counts
+    armed: list[bool] = []
+
+    def counted(*args: object, **kwargs: object) -> None:
+        checking(*args, **kwargs)  # type: ignore[arg-type]
+        armed.append(True)  # the copy's COMMIT comes next
+
+    def term(conn: object) -> None:
+        if armed and not armed[1:]:
+            armed.append(True)
+            signal.raise_signal(signal.SIGTERM)
+
+    monkeypatch.setattr(transfer, "verify_counts", counted)
+    event.listen(Engine, "commit", term)
+    try:
+        result = cli("db", "copy", "--to", target, "--yes")
+    finally:
+        event.remove(Engine, "commit", term)
+    assert result.exit_code == 143
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Error: terminated just after its changes were committed: they are kept"
+    )
+    assert contents(target) == contents(db_url)
 
 
 def _previous_revision() -> str:

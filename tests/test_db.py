@@ -98,14 +98,19 @@ def test_ctrl_c_inside_a_temporary_table_block_stays_a_ctrl_c(engine: Engine) ->
 
 def test_sigterm_during_a_transactions_commit_is_acted_on_once_it_is_done(engine: Engine) -> None:
     """db copy and db restore: a copy committed is never reported as stopped half-way."""
-    from soleflip_cli.terminate import Terminated, terminable
+    from soleflip_cli.errors import TerminatedRunError
+    from soleflip_cli.terminate import terminable
 
     def term(conn: object) -> None:
         signal.raise_signal(signal.SIGTERM)
 
     event.listen(engine, "commit", term)
     try:
-        with pytest.raises(Terminated), terminable(), db.transaction(engine) as conn:
+        with (
+            pytest.raises(TerminatedRunError, match="terminated just after its changes were committed"),
+            terminable(),
+            db.transaction(engine) as conn,
+        ):
             conn.execute(
                 text(
                     "INSERT INTO suppliers (name, kind, created_at, updated_at) "
