@@ -65,7 +65,7 @@ def _eu(text: str, number: str, third: str | None) -> Size:
 
 
 # The letters each mark allows, its default first: pre-school (PS) runs from 10.5C to 3Y.
-PS_YOUTH_BELOW = 10  # a pre-school size without its letter: below this it is a Y size (PS 3 = 3Y)
+PS_YOUTH_TO = 3  # a pre-school size without its letter up to this is a Y size (PS 3 = 3Y, PS 11 = 11C)
 _MARKS = {"W": "W", "Y": "Y", "C": "C", "K": "C", "GS": "Y", "PS": "CY", "TD": "C"}
 _KINDS = {"W": "women's", "Y": "youth", "C": "kids'"}
 _LETTERED = re.compile(r"(?:US ?)?(?:(W|GS|PS|TD) ?)?([\d.]+) ?(W|Y|C|K|GS|PS|TD)?(?: ?(GS|PS|TD))?")
@@ -80,15 +80,14 @@ def _dual(text: str, upper: str) -> Size | None:
         return None
     for men, women in (parts, parts[::-1]):
         if (man := _MEN_PART.fullmatch(men)) and (woman := _WOMEN_PART.fullmatch(women)):
-            for number, kind in ((woman[1] or woman[2], "women's"), (man[1] or man[2], "men's")):
+            numbers = {"women's": woman[1] or woman[2], "men's": man[1] or man[2]}
+            for kind, number in numbers.items():
                 try:
-                    norm = _us(number, text, kind)
-                except SizeError as exc:
-                    if repr(text) in str(exc):
-                        raise
-                    # the whole label, not its part: `12.3W / 10.5M`
+                    _number(number)
+                except SizeError:  # named with the whole label, not its part: `12.3W / 10.5M`
                     raise SizeError(f"unknown size {text!r}: no US {kind} size {number!r}") from None
-            return Size(text, norm, "us-m")
+            _us(numbers["women's"], text, "women's")
+            return Size(text, _us(numbers["men's"], text), "us-m")
     return None
 
 
@@ -101,7 +100,7 @@ def _lettered(text: str, upper: str) -> Size | None:
     if not allowed:  # `W 6Y`, `GS 2C`: which one is meant?
         raise SizeError(f"unknown size {text!r}: {' and '.join(marks)} contradict each other")
     letter = allowed[0]
-    if len(allowed) > 1 and float(_number(match[2])) < PS_YOUTH_BELOW:  # pre-school: 10.5C to 13.5C, 1Y to 3Y
+    if len(allowed) > 1 and float(_number(match[2])) <= PS_YOUTH_TO:
         letter = "Y"
     prefix_only = marks == [match[1]]  # `W 30` says US, and no US size is that big
     number = _us(match[2], text, _KINDS[letter]) if prefix_only else _number(match[2])

@@ -45,6 +45,7 @@ from soleflip_cli.catalog import SizeError, normalise_sku, parse_size
         ("PS 3", "3Y", "us-y"),
         ("1PS", "1Y", "us-y"),
         ("PS 11", "11C", "us-c"),
+        ("PS 7", "7C", "us-c"),  # no pre-school Y size: a toddler's C, as `7 PS` always was
         ("PS 13.5", "13.5C", "us-c"),
         ("M 9 / W 10.5", "9", "us-m"),
         ("9.5M / 11W", "9.5", "us-m"),
