@@ -49,7 +49,9 @@ CARRIED = ("Sale Date", "Ship To Country", "Post To Country", "Buyer Country")
 _FOOTER = re.compile(r"record\(s\) downloaded|^seller id\b", re.IGNORECASE)
 # `[US Shoe Size (Women's):8]`, `[UK Shoe Size:8]`: the size system is in the name, the value bare.
 # The size's name and value; a value may have a decimal comma (`44,5`), not taken for the next attribute.
-_SIZE = re.compile(r"([^\[\]:;,]*size[^:]*):\s*((?:\d,(?=\d)|[^,;\]\[])+)", re.IGNORECASE)
+_SIZE = re.compile(
+    r"([^\[\]:;,]*size[^:]*):\s*((?:\d,(?=\d[^,;:\[\]]*(?:[\],;]|$))|[^,;\]\[])+)", re.IGNORECASE
+)
 _PLAIN_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")  # `8`, `10.5`, `0,79`: no letters, no system
 _KIDS = (
     ("women", "W"),

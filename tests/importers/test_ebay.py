@@ -118,6 +118,8 @@ def test_transactions_report() -> None:
         ("Colour:Black,US Shoe Size:10,Width:Medium", "10"),
         ("[US Shoe Size:8,5W]", "8,5W"),
         ("[Shoe Size:EU 44,5]", "EU 44,5"),
+        ("US Shoe Size:10,2 Pack:Yes", "10"),  # the comma starts an attribute named with a digit
+        ("US Shoe Size:10,4E Wide:Yes", "10"),
     ],
 )
 def test_a_variations_size_keeps_the_system_its_name_gives(variation: str, size: str | None) -> None:
