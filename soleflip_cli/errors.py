@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from soleflip_cli.terminate import Terminated
+
 
 class ExitCode(IntEnum):
     """Documented process exit codes."""
@@ -84,8 +86,6 @@ class TerminatedRunError(InterruptedRunError):
 
 def interruption(stop: KeyboardInterrupt) -> tuple[str, type[InterruptedRunError]]:
     """How a run stopped is told: 'terminated' (exit 143) for SIGTERM, else 'interrupted' (130)."""
-    from soleflip_cli.terminate import Terminated
-
     if isinstance(stop, Terminated):
         return "terminated", TerminatedRunError
     return "interrupted", InterruptedRunError

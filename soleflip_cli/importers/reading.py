@@ -127,7 +127,7 @@ def _check_one_encoding(path: Path) -> None:
                 utf8 = utf8 or number
                 marked = marked or (number == 1 and line.removeprefix(codecs.BOM_UTF8).isascii())
             if utf8 and other:
-                how = "starts with a UTF-8 byte-order mark" if marked and utf8 == 1 else "is UTF-8 text"
+                how = "starts with a UTF-8 byte-order mark" if marked else "is UTF-8 text"
                 raise UnreadableFileError(
                     f"mixed encodings: line {utf8} {how} and line {other} is not (Windows-1252?); "
                     "save the file as UTF-8 CSV"
