@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import subprocess
 import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -196,6 +197,38 @@ def test_output_to_a_pipe_is_written_as_it_comes(filled: Cli) -> None:
         for fd in (read, write):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def test_output_to_dev_stdout_writes_where_stdout_goes(filled: Cli, tmp_path: Path) -> None:
+    """`{ echo header; soleflip report ... --output /dev/stdout; } >> log`: the log keeps what it had."""
+    log = tmp_path / "log.txt"
+    log.write_text("line1\n")
+    command = [sys.executable, "-m", "soleflip_cli", "--db", filled.url or "", "report", "summary"]
+    with log.open("a") as out:
+        done = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+            [*command, "--format", "csv", "--output", "/dev/stdout"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "SOLEFLIP_HOME": str(tmp_path / "home")},
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    text = log.read_text()
+    assert text.startswith("line1\n") and "orders" in text.splitlines()[1]
+
+
+def test_a_file_the_user_may_not_write_is_refused(
+    filled: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the shell refuses `> ledger.csv` on a read-only file (root may write anything, so faked here)."""
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("old\n")
+    from soleflip_cli.cli import report
+
+    monkeypatch.setattr(report, "_writable", lambda path: False)
+    result = filled("report", "summary", "--output", str(ledger))
+    assert result.exit_code == 2 and "cannot write: Permission denied" in result.stderr
+    assert ledger.read_text() == "old\n"
 
 
 def test_breakdown_table_with_chart(filled: Cli) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import shutil
 import sys
@@ -106,6 +107,12 @@ def _format(fmt: OutputFormat | None, as_json: bool, output: Path | None) -> Out
     return output_format(fmt, as_json)
 
 
+# Paths of devices and of a process's open files (/dev/stdout into `>> log`, /dev/fd/N of `>(...)`):
+# written as they are, never replaced.
+DESCRIPTORS = ("/dev/", "/proc/")
+STANDARD = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+
+
 @contextmanager
 def _stream(output: Path | None) -> Iterator[IO[str]]:
     """stdout, or the --output file (a file is replaced only once the report is complete)."""
@@ -129,15 +136,28 @@ def _stream(output: Path | None) -> Iterator[IO[str]]:
 def _written(output: Path) -> Iterator[IO[str]]:
     """`output` open for writing: a file (new, or behind a link) is replaced by a complete one.
 
-    Ctrl-C or SIGTERM half-way keeps an earlier ledger whole, with its mode. A pipe or a device
-    (`--output >(gzip > x.gz)`, /dev/stdout) is written as it comes.
+    Ctrl-C or SIGTERM half-way keeps an earlier ledger whole, with its mode. A pipe, a device or a
+    descriptor (`--output >(gzip > x.gz)`, /dev/stdout into `>> log`) is written as it comes, as is a
+    file in a directory where no sibling can be made. A file the user may not write is refused.
     """
-    if output.exists() and not output.is_file():
-        with output.open("w", encoding="utf-8", newline="") as handle:
+    if (number := _descriptor(output)) is not None:  # written on the descriptor, as a shell does: never
+        with os.fdopen(os.dup(number), "w", encoding="utf-8", newline="") as handle:  # truncated or replaced
             yield handle
         return
     target = output.resolve()
-    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    if target.exists() and not _writable(target):
+        raise PermissionError(errno.EACCES, "Permission denied", str(output))
+    try:
+        direct = str(output.absolute()).startswith(DESCRIPTORS) or (target.exists() and not target.is_file())
+        descriptor, name = (-1, "") if direct else _sibling(target)
+    except PermissionError:
+        if not target.exists():
+            raise
+        direct = True  # a writable file in a read-only directory: written in place, as before
+    if direct:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        return
     partial = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
@@ -153,6 +173,27 @@ def _written(output: Path) -> Iterator[IO[str]]:
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _descriptor(output: Path) -> int | None:
+    """The open file descriptor a path names (/dev/stdout, /dev/fd/3, /proc/self/fd/3), else None."""
+    name = str(output)
+    if name in STANDARD:
+        return STANDARD[name]
+    for prefix in ("/dev/fd/", "/proc/self/fd/"):
+        if name.startswith(prefix) and name[len(prefix) :].isdigit():
+            return int(name[len(prefix) :])
+    return None
+
+
+def _writable(path: Path) -> bool:
+    """Whether this user may write the file (a rename beside it would not ask)."""
+    return os.access(path, os.W_OK)
+
+
+def _sibling(target: Path) -> tuple[int, str]:
+    """A new temporary file beside `target` (descriptor, path)."""
+    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
 
 
 def _warn(totals: Summary) -> None:
