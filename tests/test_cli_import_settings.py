@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from tests.conftest import Cli
+from tests.importers.conftest import FIXTURES
 
 ALIAS = (
     "USERNAME,ORDER_NUMBER,SKU,SIZE,NAME,PRODUCT_PRICE_CENTS_SALE_PRICE,CREDIT_DATE,PURCHASED_DATE\n"
@@ -49,3 +50,21 @@ def test_a_bad_mapping_is_refused_before_a_database_is_made(cli_nodb: Cli, tmp_p
     result = cli_nodb("import", "csv", str(path), "--mapping", "shop")
     assert result.exit_code == 2 and "[import.mappings.shop] columns: unknown field(s) price" in result.stderr
     assert "Creating the database schema" not in result.stderr and not list(home.glob("*.db"))
+
+
+def test_an_unfinished_mapping_refuses_only_a_file_no_format_fits(cli: Cli, tmp_path: Path) -> None:
+    """The other files of the run are imported and reported; the unfinished mapping is named."""
+    home = Path(os.environ["SOLEFLIP_HOME"])
+    (home / "config.toml").write_text(
+        '[import.mappings.wip]\ntarget = "sales"\ncolumns = { external_id = "Order", sold_at = "When" }\n'
+    )
+    unknown = tmp_path / "shop.csv"
+    unknown.write_text("Order,When\n1,2024-01-02\n")
+    result = cli("import", "csv", str(FIXTURES / "alias.csv"), str(unknown), "--json")
+    assert result.exit_code == 2
+    alias, refused = json.loads(result.stdout)
+    assert alias["inserted"] > 0 and alias["batch_id"] is not None
+    assert (
+        "a mapping that cannot work: [import.mappings.wip] columns: map a column to sale_price"
+        in (refused["errors"][0]["message"])
+    )

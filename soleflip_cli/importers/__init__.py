@@ -130,8 +130,8 @@ def _detect(
 
     Several fit: the one these very bytes were imported with before (`earlier()`: formats, newest
     first, and whether the bytes were the same; the rows are keyed by the format), else exit 2, the
-    hint naming the format a file of its name was read with. A mapping that cannot work is skipped
-    while another format fits the file, and its ConfigError raised when none does.
+    hint naming the format a file of its name was read with. A mapping that cannot work is skipped,
+    and named when no format fits the file.
     """
     importers = builtin(options)
     header = reading.find_header(source, lambda cells: any(i.detect(cells) for i in importers))
@@ -147,8 +147,6 @@ def _detect(
             continue
         if (mapped := _mapped_header(source, generic, settings)) is not None:
             found.append((generic, mapped))
-    if not found and broken:
-        raise broken[0]
     hint = "pass --format NAME or --mapping NAME (a file's rows are keyed by the format reading them)"
     if len(found) > 1 and earlier is not None:
         names = [i.name for i, _ in found]
@@ -160,10 +158,11 @@ def _detect(
     if not found:
         seen = reading.first_record(source)
         near = PurchasesImporter().near_miss(seen.cells) if seen else None
+        unusable = "".join(f"; a mapping that cannot work: {exc.message}" for exc in broken)
         raise FileFormatError(
             f"cannot tell the export format from the header ({_first_line(source, seen)}); "
             + (f"{near}; " if near else "")
-            + f"known formats: {', '.join(FORMATS[1:])}",
+            + f"known formats: {', '.join(FORMATS[1:])}{unusable}",
             hint=_MAPPING_HINT,
         )
     if len(found) > 1:
