@@ -41,6 +41,7 @@ class PurchasesWriter(ChunkWriter):
         self.warnings: list[str] = []
         self.keys: set[str] = set()  # the row keys read from the file
         self.days: tuple[date, date] | None = None  # its first and last purchase day
+        self.new_sizes: set[int] = set()  # variants of the rows this import inserted
 
     def write(self, records: Sequence[Record]) -> None:
         """Insert new rows' pairs, update changed rows' pairs, leave identical rows alone."""
@@ -68,6 +69,7 @@ class PurchasesWriter(ChunkWriter):
             if old_hash != content_hash:  # pairs new or changed: sales may take them
                 earliest(self.bought, variant_id, record.purchase_date)
             if old_hash is None:
+                self.new_sizes.add(variant_id)
                 new_pairs.extend(_pairs(record, values, range(1, record.quantity + 1)))
                 self.inserted += 1
             elif old_hash == content_hash:
@@ -170,8 +172,9 @@ class PurchasesWriter(ChunkWriter):
     def finish(self) -> Counts:
         """Let sales consume the new stock as FIFO would have in date order, then report the counts."""
         matched = rematch(self.session, self.bought)
-        if self.days and (stale := stale_pairs(self.session, self.batch_id, self.keys, self.days)):
-            self.warnings.append(stale)
+        if self.days:
+            if stale := stale_pairs(self.session, self.batch_id, self.keys, self.days, self.new_sizes):
+                self.warnings.append(stale)
         return Counts(self.inserted, self.updated, self.unchanged, matched, warnings=tuple(self.warnings))
 
 

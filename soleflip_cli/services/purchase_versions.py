@@ -15,14 +15,17 @@ SHOWN_IDS = 20
 UNSOLD = ("in_stock", "listed")
 
 
-def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[date, date]) -> str | None:
+def stale_pairs(
+    session: Session, batch_id: int, seen: set[str], days: tuple[date, date], new_sizes: set[int]
+) -> str | None:
     """The warning about pairs earlier imports of this file (same name and format) made, gone from it.
 
     Rows without IDs are keyed by their content: a row whose SKU, size, purchase date or supplier was
-    corrected is a new pair, and the old pair stays. Said only when the file is a newer version of
-    that one (some of its rows are still in it; monthly files of one name are not; an older version
-    imported again is not), of old rows bought within the file's `days` (a rolling export's older
-    rows drop out of it). `seen` holds the row keys read from this file.
+    corrected is a new pair, and the old pair stays. Said of the imports this file is a newer
+    version of (some of their rows are still in it: another folder's file of the name is not; an
+    older version imported again is not), for old rows bought within the file's `days` (a rolling
+    export's older rows drop out of it) or of a size a new row has (`new_sizes`: variant ids; a
+    first or last row's corrected date). `seen` holds the row keys read from this file.
     """
     columns = (ImportBatch.file_name, ImportBatch.format, ImportBatch.sha256)
     this = session.execute(select(*columns).where(ImportBatch.id == batch_id)).one()
@@ -43,15 +46,21 @@ def stale_pairs(session: Session, batch_id: int, seen: set[str], days: tuple[dat
         return None  # none, or a version imported before again: not known to be the newer one
     earlier = [ident for ident, _ in versions]
     query = select(
-        InventoryItem.id, InventoryItem.source_key, InventoryItem.status, InventoryItem.purchase_date
+        InventoryItem.id,
+        InventoryItem.source_key,
+        InventoryItem.status,
+        InventoryItem.purchase_date,
+        InventoryItem.variant_id,
+        InventoryItem.import_batch_id,
     ).where(InventoryItem.import_batch_id.in_(earlier), InventoryItem.status != "removed")
-    rows = [(p.id, p.source_key.rsplit("#", 1)[0], p) for p in session.execute(query) if p.source_key]
-    if not any(row in seen for _, row, _ in rows):
-        return None
+    rows = [(p.source_key.rsplit("#", 1)[0], p) for p in session.execute(query) if p.source_key]
+    older = {pair.import_batch_id for row, pair in rows if row in seen}  # versions this file continues
     stale = sorted(
-        (ident, pair.status)
-        for ident, row, pair in rows
-        if row not in seen and days[0] <= pair.purchase_date <= days[1]
+        (pair.id, pair.status)
+        for row, pair in rows
+        if pair.import_batch_id in older
+        and row not in seen
+        and (days[0] <= pair.purchase_date <= days[1] or pair.variant_id in new_sizes)
     )
     if not stale:
         return None

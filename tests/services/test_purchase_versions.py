@@ -83,3 +83,21 @@ def test_a_sold_pair_whose_row_was_corrected_is_named_as_sold(session: Session, 
     session.execute(update(InventoryItem).where(InventoryItem.id == old).values(status="sold"))
     again = _run(session, tmp_path / "purchases.csv", FIXED + OTHER)
     assert f"(ids {old} (sold))" in again.warnings[0]
+
+
+def test_another_folders_file_of_the_name_is_no_older_version(session: Session, tmp_path: Path) -> None:
+    """Its pairs are not this file's, even when the file continues an earlier import of its own name."""
+    _run(session, tmp_path / "snkrs" / "orders.csv", TYPO + OTHER)
+    _run(session, tmp_path / "fl" / "orders.csv", "DD1391-100,12,100.00,USD,2024-01-12,Foot Locker\n")
+    newer = _run(session, tmp_path / "snkrs" / "orders.csv", TYPO + OTHER + LATER)
+    assert (newer.inserted, newer.warnings) == (1, ())
+
+
+def test_a_corrected_first_day_is_named_though_the_file_now_starts_later(
+    session: Session, tmp_path: Path
+) -> None:
+    _run(session, tmp_path / "purchases.csv", TYPO + OTHER)  # 10 and 15 January
+    old = session.scalars(select(InventoryItem.id).order_by(InventoryItem.id)).first()
+    moved = TYPO.replace("2024-01-10", "2024-01-12")  # the file's first day is now the 12th
+    again = _run(session, tmp_path / "purchases.csv", moved + OTHER)
+    assert f"(ids {old})" in again.warnings[0]
