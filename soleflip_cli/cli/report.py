@@ -147,17 +147,12 @@ def _written(output: Path) -> Iterator[IO[str]]:
     target = output.resolve()
     if target.exists() and not _writable(target):
         raise PermissionError(errno.EACCES, "Permission denied", str(output))
-    try:
-        direct = str(output.absolute()).startswith(DESCRIPTORS) or (target.exists() and not target.is_file())
-        descriptor, name = (-1, "") if direct else _sibling(target)
-    except PermissionError:
-        if not target.exists():
-            raise
-        direct = True  # a writable file in a read-only directory: written in place, as before
-    if direct:
+    sibling = None if _in_place(output, target) else _sibling(target)
+    if sibling is None:
         with output.open("w", encoding="utf-8", newline="") as handle:
             yield handle
         return
+    descriptor, name = sibling
     partial = Path(name)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
@@ -191,9 +186,19 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
-def _sibling(target: Path) -> tuple[int, str]:
-    """A new temporary file beside `target` (descriptor, path)."""
-    return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+def _in_place(output: Path, target: Path) -> bool:
+    """Whether `output` is written where it is: a device, a pipe, another process's file."""
+    return str(output.absolute()).startswith(DESCRIPTORS) or (target.exists() and not target.is_file())
+
+
+def _sibling(target: Path) -> tuple[int, str] | None:
+    """A new temporary file beside `target` (descriptor, path); None for a file in a read-only directory."""
+    try:
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    except PermissionError:
+        if not target.exists():
+            raise
+        return None  # the file itself is writable: written in place, as before
 
 
 def _warn(totals: Summary) -> None:

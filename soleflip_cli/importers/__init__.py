@@ -16,6 +16,7 @@ from soleflip_cli.importers.ebay import EbayOrdersImporter, EbayTransactionsImpo
 from soleflip_cli.importers.generic import GenericImporter
 from soleflip_cli.importers.purchases import PurchasesImporter
 from soleflip_cli.importers.stockx import StockXImporter
+from soleflip_cli.wording import first_few
 
 if TYPE_CHECKING:
     from soleflip_cli.config import MappingSettings
@@ -191,7 +192,7 @@ def _first_line(source: reading.Source, seen: reading.HeaderMatch | None) -> str
 def _shown(header: reading.HeaderMatch | None) -> str:
     """The first cells of a header, quoted, for messages."""
     cells = header.cells if header else []
-    return ", ".join(repr(c) for c in cells[:8]) + (", ..." if len(cells) > 8 else "") or "none found"
+    return first_few([repr(c) for c in cells], 8) or "none found"
 
 
 _MAPPING_HINT = (

@@ -23,8 +23,10 @@ from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK
 from soleflip_cli.services.sale_units import line_of
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
+from soleflip_cli.wording import first_few
 
 REFUNDED = "refunded"
+SHOWN_ORDERS = 5  # orders a warning names
 
 
 class PaymentsWriter(ChunkWriter):
@@ -119,7 +121,7 @@ class Attached:
         """The message about foreign lines, if any (they stay stored, unapplied)."""
         if not self.foreign:
             return ()
-        shown = ", ".join(self.foreign[:5]) + (", ..." if len(self.foreign) > 5 else "")
+        shown = first_few(self.foreign, SHOWN_ORDERS)
         return (
             f"{platform} payment lines of {len(self.foreign)} order(s) are in another currency than their "
             f"sale, so their fees and payout were not applied: {shown}",

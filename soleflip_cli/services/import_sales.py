@@ -19,6 +19,7 @@ from soleflip_cli.services.matching import earliest, release_pairs, rematch
 from soleflip_cli.services.product_cache import IN_CHUNK, ProductCache, ProductSpec
 from soleflip_cli.services.sale_units import line_of, units
 from soleflip_cli.tables import NON_SALE_STATUSES as NON_SALES
+from soleflip_cli.wording import first_few
 
 # Platforms whose fees and payouts come from a separate payments report.
 PAYMENT_PLATFORMS = {"ebay"}
@@ -41,6 +42,7 @@ class _Existing:
 NEXT_SALE_IDS = "SELECT nextval(pg_get_serial_sequence('sales', 'id')) FROM generate_series(1, :count)"
 ANALYZE_ROWS = 5_000  # sales inserted from which PostgreSQL's statistics are refreshed
 DROPPED = "dropped"  # the content hash of a pair a lower quantity cancelled
+SHOWN_SIZES = 5  # unreadable sizes a warning quotes
 
 
 class SalesWriter(ChunkWriter):
@@ -285,7 +287,7 @@ class SalesWriter(ChunkWriter):
 
 def _unread_sizes(sizes: dict[str, int]) -> str:
     """The warning about sales whose size no size format reads: they can take no pair."""
-    shown = ", ".join(repr(s) for s in sorted(sizes)[:5]) + (", ..." if len(sizes) > 5 else "")
+    shown = first_few([repr(s) for s in sorted(sizes)], SHOWN_SIZES)
     return (
         f"{sum(sizes.values())} sale(s) have a size soleflip cannot read ({shown}): stored as printed, "
         "they take no pair in stock (no cost basis)"

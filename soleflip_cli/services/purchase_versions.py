@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from soleflip_cli.models import ImportBatch, InventoryItem
 from soleflip_cli.services.import_batches import same_name
+from soleflip_cli.wording import first_few
 
 SHOWN_IDS = 20
 UNSOLD = ("in_stock", "listed")
@@ -64,10 +65,10 @@ def stale_pairs(
     )
     if not stale:
         return None
-    shown = ", ".join(str(i) if s in UNSOLD else f"{i} ({s})" for i, s in stale[:SHOWN_IDS])
+    shown = first_few([str(i) if s in UNSOLD else f"{i} ({s})" for i, s in stale], SHOWN_IDS)
     return (
         f"{len(stale)} pair(s) an earlier import of {name} made have no row in this file (ids "
-        f"{shown}{', ...' if len(stale) > SHOWN_IDS else ''}): a row whose SKU, size, purchase date or "
+        f"{shown}): a row whose SKU, size, purchase date or "
         "supplier was corrected is imported as a new pair and the old one stays; check them: "
         "`soleflip inventory remove ID...` an unsold one the file no longer has, and for a sold one the "
         "pair its corrected row made"
